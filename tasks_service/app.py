@@ -1,0 +1,95 @@
+"""The Litestar application: routes, dependencies, errors and the process's background loop."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import msgspec
+from arq import create_pool
+from arq.connections import RedisSettings
+from litestar import Litestar, Router
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+
+from tasks_service.accounts.controllers import AccountController
+from tasks_service.accounts.deps import provide_account
+from tasks_service.credit.controllers import CreditController
+from tasks_service.db.engine import create_engine, create_sessionmaker
+from tasks_service.db.migrate import upgrade_to_head_async
+from tasks_service.db.session import provide_db_session
+from tasks_service.errors import exception_handlers
+from tasks_service.jobs.controllers import JobController
+from tasks_service.ops import OpsController
+from tasks_service.projects.controllers import ProjectController
+from tasks_service.queue.controllers import QueueController
+from tasks_service.reviews.controllers import ReviewController
+from tasks_service.settings import Settings, load_settings
+from workers.context import WorkerContext
+from workers.dispatch import Background
+
+API_PREFIX = "/api/v1"
+MULTIPART_OVERHEAD = 1024 * 1024
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if settings.is_sqlite or settings.auto_migrate:
+            await upgrade_to_head_async(settings.effective_database_url)
+        engine = create_engine(settings.effective_database_url)
+        redis = None
+        if settings.redis_url:
+            redis = await create_pool(
+                RedisSettings.from_dsn(settings.redis_url),
+                default_queue_name=settings.queue_name,
+                job_serializer=msgspec.msgpack.encode,
+                job_deserializer=msgspec.msgpack.decode,
+            )
+        worker = WorkerContext(settings, engine, create_sessionmaker(engine), redis)
+        background = Background(worker)
+        app.state.update(
+            engine=engine, sessionmaker=worker.sessionmaker, redis=redis, background=background
+        )
+        await background.start()
+        try:
+            yield
+        finally:
+            await background.stop()
+            if redis is not None:
+                await redis.aclose()
+            await engine.dispose()
+
+    api = Router(
+        path=API_PREFIX,
+        route_handlers=[
+            AccountController,
+            ProjectController,
+            JobController,
+            QueueController,
+            ReviewController,
+            CreditController,
+        ],
+    )
+    prometheus = PrometheusConfig(app_name="tasks_service", group_path=True)
+    return Litestar(
+        route_handlers=[api, OpsController, PrometheusController],
+        dependencies={
+            "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),
+            "db_session": Provide(provide_db_session),
+            "account": Provide(provide_account),
+        },
+        exception_handlers=exception_handlers,
+        lifespan=[lifespan],
+        middleware=[prometheus.middleware],
+        openapi_config=OpenAPIConfig(
+            title="Tasks service",
+            version="1",
+            description="Volunteer micro-tasks: jobs, a leased queue, review and credit.",
+            path="/schema",
+        ),
+        request_max_body_size=settings.upload_limit + MULTIPART_OVERHEAD,
+    )

@@ -1,0 +1,102 @@
+"""The ``tasks-service`` command: serve, worker, migrate, seed, make-admin."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from tasks_service.settings import Settings, load_settings
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from tasks_service.db.migrate import upgrade_to_head
+
+    if settings.is_sqlite or settings.auto_migrate:
+        upgrade_to_head(settings.effective_database_url)
+    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
+    print(f"Tasks service: open http://{shown}:{args.port}/schema (API under /api/v1)", flush=True)
+    uvicorn.run(
+        "tasks_service.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        proxy_headers=True,
+    )
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> None:
+    from arq.worker import run_worker
+
+    from workers.settings import worker_settings
+
+    run_worker(worker_settings(settings))
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> None:
+    from tasks_service.db.migrate import upgrade_to_head
+
+    upgrade_to_head(settings.effective_database_url)
+    print("database is at the latest schema")
+
+
+def _seed(settings: Settings, args: argparse.Namespace) -> None:
+    from seeds.loader import load
+
+    for line in asyncio.run(load(settings)):
+        print(line)
+
+
+def _make_admin(settings: Settings, args: argparse.Namespace) -> None:
+    from tasks_service.accounts.services import make_admin
+    from tasks_service.db.engine import create_engine, create_sessionmaker
+
+    async def run() -> None:
+        engine = create_engine(settings.effective_database_url)
+        try:
+            async with create_sessionmaker(engine).begin() as session:
+                await make_admin(session, settings, args.username)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    print(f"{args.username} is now an admin")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tasks-service", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="number of API processes")
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(run=_serve)
+    commands.add_parser("worker", help="run an arq worker (needs REDIS_URL)").set_defaults(
+        run=_worker
+    )
+    commands.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(
+        run=_migrate
+    )
+    commands.add_parser("seed", help="load the demo accounts, project and jobs").set_defaults(
+        run=_seed
+    )
+    admin = commands.add_parser("make-admin", help="give an account the admin role")
+    admin.add_argument("username")
+    admin.set_defaults(run=_make_admin)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = load_settings()
+    except Exception as exc:  # a bad environment variable: say which, don't trace back
+        sys.exit(f"tasks-service: invalid settings: {exc}")
+    args.run(settings, args)

@@ -1,0 +1,40 @@
+"""All tables; import as ``from tasks_service.db import models as m``."""
+
+from .account import Account
+from .assignment import Assignment, AssignmentState
+from .base import Base, utcnow
+from .credit_entry import CreditEntry, CreditReason
+from .job import Job, JobStatus
+from .outbox import OutboxMessage
+from .project import Project, Visibility
+from .project_member import MemberRole, ProjectMember
+from .review import Review, ReviewAssignment, ReviewAssignmentState, Verdict
+from .submission import Submission, SubmissionStatus
+from .task import Task, TaskState
+from .token import Token
+
+__all__ = [
+    "Account",
+    "Assignment",
+    "AssignmentState",
+    "Base",
+    "CreditEntry",
+    "CreditReason",
+    "Job",
+    "JobStatus",
+    "MemberRole",
+    "OutboxMessage",
+    "Project",
+    "ProjectMember",
+    "Review",
+    "ReviewAssignment",
+    "ReviewAssignmentState",
+    "Submission",
+    "SubmissionStatus",
+    "Task",
+    "TaskState",
+    "Token",
+    "Verdict",
+    "Visibility",
+    "utcnow",
+]

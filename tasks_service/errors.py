@@ -1,0 +1,129 @@
+"""Typed domain errors, mapped once to RFC 9457 problem details.
+
+Services raise these without knowing about HTTP; ``exception_handlers`` turns each (and
+Litestar's own errors) into ``application/problem+json``, so no bad input becomes a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import (
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
+from litestar.types import ExceptionHandlersMap
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    status_code: int = HTTP_422_UNPROCESSABLE_ENTITY
+    title: str = "Invalid request"
+
+    def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra or {}
+
+
+class NotFound(DomainError):
+    status_code = HTTP_404_NOT_FOUND
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    status_code = HTTP_409_CONFLICT
+    title = "Conflict"
+
+
+class Forbidden(DomainError):
+    status_code = HTTP_403_FORBIDDEN
+    title = "Forbidden"
+
+
+class Unauthorized(DomainError):
+    status_code = HTTP_401_UNAUTHORIZED
+    title = "Unauthorized"
+
+
+class Invalid(DomainError):
+    status_code = HTTP_422_UNPROCESSABLE_ENTITY
+    title = "Unprocessable content"
+
+
+class UnsupportedMediaType(DomainError):
+    status_code = HTTP_415_UNSUPPORTED_MEDIA_TYPE
+    title = "Unsupported file format"
+
+
+class TooLarge(DomainError):
+    status_code = HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    title = "Upload too large"
+
+
+def problem(
+    status: int, title: str, detail: str, extra: dict[str, Any] | None = None
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {"type": "about:blank", "status": status, "title": title}
+    body["detail"] = detail
+    if extra:
+        body.update(extra)
+    headers = {"WWW-Authenticate": "Bearer"} if status == HTTP_401_UNAUTHORIZED else None
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _domain_handler(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
+    return problem(exc.status_code, exc.title, exc.detail, exc.extra)
+
+
+def _validation_handler(
+    _: Request[Any, Any, Any], exc: ValidationException
+) -> Response[dict[str, Any]]:
+    extra = {"errors": exc.extra} if exc.extra else None
+    return problem(HTTP_422_UNPROCESSABLE_ENTITY, "Unprocessable content", exc.detail, extra)
+
+
+def _http_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    title = exc.__class__.__name__.removesuffix("Exception") or "Error"
+    return problem(exc.status_code, title, exc.detail)
+
+
+def _database_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
+    """Lost connections are the caller's cue to retry; nothing was committed."""
+    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+        log.warning("database unavailable during %s %s", request.method, request.url.path)
+        return problem(
+            HTTP_503_SERVICE_UNAVAILABLE,
+            "Service unavailable",
+            "the database is not answering; nothing was saved, try again",
+        )
+    return _internal_handler(request, exc)
+
+
+def _internal_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    log.exception("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(
+        HTTP_500_INTERNAL_SERVER_ERROR, "Internal server error", "an unexpected error occurred"
+    )
+
+
+exception_handlers: ExceptionHandlersMap = {
+    DomainError: _domain_handler,
+    ValidationException: _validation_handler,
+    HTTPException: _http_handler,
+    DBAPIError: _database_handler,
+    Exception: _internal_handler,
+}

@@ -1,0 +1,120 @@
+"""Projects and who may see and run them.
+
+Every "may this account see / own this" question is answered here, so handlers and other
+services never repeat the rules.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tasks_service.db import models as m
+from tasks_service.errors import Forbidden, NotFound
+from tasks_service.projects import schemas
+
+
+def visible_to(account: m.Account | None) -> ColumnElement[bool]:
+    """A filter on ``m.Project``: public projects, and private ones the account belongs to."""
+    public = m.Project.visibility == m.Visibility.PUBLIC
+    if account is None:
+        return public
+    if account.is_admin:
+        return m.Project.id.is_not(None)
+    member = exists().where(
+        m.ProjectMember.project_id == m.Project.id, m.ProjectMember.account_id == account.id
+    )
+    return or_(public, member)
+
+
+def owned_by(account: m.Account) -> ColumnElement[bool]:
+    """A filter on ``m.Project``: the projects this account owns."""
+    return exists().where(
+        and_(
+            m.ProjectMember.project_id == m.Project.id,
+            m.ProjectMember.account_id == account.id,
+            m.ProjectMember.role == m.MemberRole.OWNER,
+        )
+    )
+
+
+async def get_visible(session: AsyncSession, account: m.Account, project_id: int) -> m.Project:
+    stmt = select(m.Project).where(m.Project.id == project_id, visible_to(account))
+    project = (await session.scalars(stmt)).first()
+    if project is None:
+        raise NotFound(f"no project {project_id}")
+    return project
+
+
+async def is_owner(session: AsyncSession, account: m.Account, project_id: int) -> bool:
+    if account.is_admin:
+        return True
+    stmt = select(m.Project.id).where(m.Project.id == project_id, owned_by(account))
+    return (await session.scalar(stmt)) is not None
+
+
+async def require_owner(session: AsyncSession, account: m.Account, project_id: int) -> m.Project:
+    project = await get_visible(session, account, project_id)
+    if not await is_owner(session, account, project_id):
+        raise Forbidden(f"only an owner of project {project_id} may do this")
+    return project
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60] or "project"
+
+
+async def create(
+    session: AsyncSession, account: m.Account, data: schemas.ProjectCreate
+) -> m.Project:
+    base = slugify(data.name)
+    taken = set(
+        (await session.scalars(select(m.Project.slug).where(m.Project.slug.startswith(base)))).all()
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    project = m.Project(
+        slug=slug,
+        name=data.name,
+        description=data.description,
+        visibility=data.visibility,
+        created_by=account.id,
+    )
+    session.add(project)
+    await session.flush()
+    session.add(
+        m.ProjectMember(project_id=project.id, account_id=account.id, role=m.MemberRole.OWNER)
+    )
+    await session.flush()
+    return project
+
+
+async def list_visible(
+    session: AsyncSession, account: m.Account, *, limit: int, after_id: int | None
+) -> list[tuple[m.Project, str | None]]:
+    role = (
+        select(m.ProjectMember.role)
+        .where(m.ProjectMember.project_id == m.Project.id, m.ProjectMember.account_id == account.id)
+        .scalar_subquery()
+    )
+    stmt = select(m.Project, role).where(visible_to(account)).order_by(m.Project.id).limit(limit)
+    if after_id is not None:
+        stmt = stmt.where(m.Project.id > after_id)
+    return [(row[0], row[1]) for row in await session.execute(stmt)]
+
+
+def to_schema(project: m.Project, role: str | None) -> schemas.Project:
+    return schemas.Project(
+        id=project.id,
+        slug=project.slug,
+        name=project.name,
+        description=project.description,
+        visibility=project.visibility,
+        role=role,
+        created_at=project.created_at,
+    )

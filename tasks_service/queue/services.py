@@ -1,0 +1,292 @@
+"""Claims and leases: the hot path, one short transaction each."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tasks_service.background import outbox
+from tasks_service.checks import run_checks
+from tasks_service.db import models as m
+from tasks_service.errors import Conflict, Forbidden, Invalid, NotFound
+from tasks_service.jobs import services as jobs
+from tasks_service.projects import services as projects
+from tasks_service.queue.schemas import Answer
+from tasks_service.settings import Settings
+
+CLAIM_ATTEMPTS = 3
+
+
+def primary_languages(account: m.Account) -> list[str]:
+    return sorted({code.split("-")[0] for code in account.languages})
+
+
+def _eligible(account: m.Account) -> list[ColumnElement[bool]]:
+    """Who may get which task: the conditions of DESIGN.md's queue, as one filter."""
+    already_had = exists().where(
+        m.Assignment.task_id == m.Task.id, m.Assignment.account_id == account.id
+    )
+    return [
+        m.Task.state == m.TaskState.OPEN,
+        m.Task.open_slots > 0,
+        m.Job.status == m.JobStatus.OPEN,
+        m.Job.min_level <= account.level,
+        m.Job.work_language.in_(primary_languages(account)),
+        projects.visible_to(account),
+        ~already_had,
+    ]
+
+
+async def open_leases(session: AsyncSession, account_id: int, now: datetime) -> int:
+    stmt = select(func.count()).where(
+        m.Assignment.account_id == account_id,
+        m.Assignment.state == m.AssignmentState.ACTIVE,
+        m.Assignment.expires_at > now,
+    )
+    return int(await session.scalar(stmt) or 0)
+
+
+async def claim(
+    session: AsyncSession,
+    settings: Settings,
+    account: m.Account,
+    *,
+    job_id: int | None = None,
+    project_id: int | None = None,
+) -> tuple[m.Assignment, m.Task, m.Job] | None:
+    """Lease the best eligible task to ``account``, or return None when nothing fits now."""
+    now = m.utcnow()
+    # Lock the volunteer's row: two claims sent at once by one volunteer would otherwise both
+    # pass the open-lease cap below.
+    await session.execute(select(m.Account.id).where(m.Account.id == account.id).with_for_update())
+    if await open_leases(session, account.id, now) >= settings.max_open_leases:
+        raise Conflict(
+            f"you already hold {settings.max_open_leases} open leases; submit or release one first"
+        )
+    scope: list[ColumnElement[bool]] = []
+    if job_id is not None:
+        await jobs.get_visible(session, account, job_id)
+        scope.append(m.Task.job_id == job_id)
+    if project_id is not None:
+        await projects.get_visible(session, account, project_id)
+        scope.append(m.Job.project_id == project_id)
+    for _ in range(CLAIM_ATTEMPTS):
+        task_id = await _pick(session, account, scope)
+        if task_id is None:
+            return None
+        taken = await session.execute(
+            update(m.Task)
+            .where(m.Task.id == task_id, m.Task.state == m.TaskState.OPEN, m.Task.open_slots > 0)
+            .values(open_slots=m.Task.open_slots - 1)
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            break
+    else:
+        return None
+    task = await session.get(m.Task, task_id, populate_existing=True)
+    assert task is not None
+    job = await session.get(m.Job, task.job_id)
+    assert job is not None
+    assignment = m.Assignment(
+        task_id=task.id,
+        account_id=account.id,
+        job_id=job.id,
+        expires_at=now + timedelta(seconds=job.lease_seconds),
+    )
+    session.add(assignment)
+    account.last_active_at = now
+    await session.flush()
+    return assignment, task, job
+
+
+async def _pick(
+    session: AsyncSession, account: m.Account, scope: list[ColumnElement[bool]]
+) -> int | None:
+    base = (
+        select(m.Task.id)
+        .join(m.Job, m.Job.id == m.Task.job_id)
+        .join(m.Project, m.Project.id == m.Job.project_id)
+        .where(*_eligible(account), *scope)
+        .limit(1)
+        # SKIP LOCKED: concurrent claimers each take a different task instead of queueing on
+        # (or double-leasing) the same row.
+        .with_for_update(of=m.Task, skip_locked=True)
+    )
+    last = (
+        await session.execute(
+            select(m.Task.job_id, m.Task.seq)
+            .join(m.Assignment, m.Assignment.task_id == m.Task.id)
+            .where(m.Assignment.account_id == account.id)
+            .order_by(m.Assignment.id.desc())
+            .limit(1)
+        )
+    ).first()
+    if last is not None:  # continuity: the unit right after the one this volunteer just did
+        follow = base.where(m.Task.job_id == last[0], m.Task.seq == last[1] + 1)
+        if (task_id := await session.scalar(follow)) is not None:
+            return task_id
+    ordered = base.order_by(
+        m.Job.priority.desc(),
+        m.Project.priority.desc(),
+        m.Task.answers.desc(),  # depth-first: finish tasks that already have answers
+        m.Task.job_id,
+        m.Task.seq,
+    )
+    return await session.scalar(ordered)
+
+
+async def _own_assignment(
+    session: AsyncSession, account: m.Account, assignment_id: int
+) -> m.Assignment:
+    # Lock the lease: a double submit from a flaky connection, a release, or the reaper
+    # expiring it at this moment must wait for this transaction instead of racing it.
+    assignment = await session.get(m.Assignment, assignment_id, with_for_update=True)
+    if assignment is None:
+        raise NotFound(f"no assignment {assignment_id}")
+    if assignment.account_id != account.id:
+        raise Forbidden(f"assignment {assignment_id} is not yours")
+    return assignment
+
+
+async def submit(
+    session: AsyncSession,
+    account: m.Account,
+    assignment_id: int,
+    answer: Answer,
+    idempotency_key: str | None,
+) -> m.Submission:
+    """Take an answer; a late one is still taken while the task needs an answer."""
+    assignment = await _own_assignment(session, account, assignment_id)
+    if idempotency_key:
+        earlier = (
+            await session.scalars(
+                select(m.Submission).where(
+                    m.Submission.account_id == account.id,
+                    m.Submission.idempotency_key == idempotency_key,
+                )
+            )
+        ).first()
+        if earlier is not None:
+            if earlier.assignment_id != assignment.id:
+                raise Conflict("this Idempotency-Key was already used for another assignment")
+            return earlier
+    if assignment.state == m.AssignmentState.SUBMITTED:
+        raise Conflict(f"assignment {assignment_id} was already submitted")
+    if assignment.state == m.AssignmentState.RELEASED:
+        raise Conflict(f"assignment {assignment_id} was released or its job cancelled")
+    task = await session.get(m.Task, assignment.task_id, with_for_update=True)
+    job = await session.get(m.Job, assignment.job_id)
+    assert task is not None and job is not None
+    if job.status != m.JobStatus.OPEN or task.state == m.TaskState.CANCELLED:
+        raise Conflict(f"job {job.id} is {job.status}; it takes no more answers")
+    results = run_checks(task, job, answer)
+    errors = [r for r in results if r.level == "error"]
+    if errors:
+        raise Invalid(
+            "the answer was refused: " + "; ".join(r.message for r in errors),
+            extra={
+                "checks": [
+                    {"name": r.name, "level": r.level, "message": r.message} for r in results
+                ]
+            },
+        )
+    now = m.utcnow()
+    late = assignment.state == m.AssignmentState.EXPIRED or assignment.expires_at <= now
+    if assignment.state == m.AssignmentState.EXPIRED:
+        # The reaper already gave this lease's slot back; take the answer only if the task
+        # still has a free slot, and consume it.
+        if task.state != m.TaskState.OPEN or task.open_slots <= 0:
+            raise Conflict(
+                f"the lease on assignment {assignment_id} expired and the task no longer "
+                "needs an answer"
+            )
+        task.open_slots -= 1
+    assignment.state = m.AssignmentState.SUBMITTED
+    assignment.ended_at = now
+    submission = m.Submission(
+        assignment_id=assignment.id,
+        task_id=task.id,
+        job_id=job.id,
+        account_id=account.id,
+        answer=answer,
+        checks=[{"name": r.name, "level": r.level, "message": r.message} for r in results],
+        idempotency_key=idempotency_key or None,
+        late=late,
+    )
+    session.add(submission)
+    task.answers += 1
+    if task.state == m.TaskState.OPEN and task.answers >= job.redundancy:
+        task.state = m.TaskState.IN_REVIEW
+        if job.reviews_required == 0:
+            await outbox.add(session, "settle", task_id=task.id)
+    account.last_active_at = now
+    await session.flush()
+    return submission
+
+
+async def release(session: AsyncSession, account: m.Account, assignment_id: int) -> None:
+    assignment = await _own_assignment(session, account, assignment_id)
+    if assignment.state != m.AssignmentState.ACTIVE:
+        raise Conflict(f"assignment {assignment_id} is {assignment.state}, not active")
+    assignment.state = m.AssignmentState.RELEASED
+    assignment.ended_at = m.utcnow()
+    await _return_slots(session, {assignment.task_id: 1})
+
+
+async def extend(session: AsyncSession, account: m.Account, assignment_id: int) -> m.Assignment:
+    assignment = await _own_assignment(session, account, assignment_id)
+    now = m.utcnow()
+    if assignment.state != m.AssignmentState.ACTIVE or assignment.expires_at <= now:
+        state = "expired" if assignment.state == m.AssignmentState.ACTIVE else assignment.state
+        raise Conflict(f"assignment {assignment_id} is {state}; claim a new task instead")
+    job = await session.get(m.Job, assignment.job_id)
+    assert job is not None
+    assignment.expires_at = now + timedelta(seconds=job.lease_seconds)
+    return assignment
+
+
+async def _return_slots(session: AsyncSession, slots: dict[int, int]) -> None:
+    for task_id, count in sorted(slots.items()):  # one lock order everywhere: no deadlocks
+        await session.execute(
+            update(m.Task)
+            .where(m.Task.id == task_id, m.Task.state == m.TaskState.OPEN)
+            .values(open_slots=m.Task.open_slots + count)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def reap_expired(session: AsyncSession, now: datetime, *, limit: int = 1000) -> int:
+    """Return expired leases to the pool; returns how many were reaped."""
+    rows = (
+        await session.execute(
+            select(m.Assignment.id, m.Assignment.task_id)
+            .where(m.Assignment.state == m.AssignmentState.ACTIVE, m.Assignment.expires_at <= now)
+            .order_by(m.Assignment.expires_at)
+            .limit(limit)
+            # SKIP LOCKED: a lease being submitted or released right now is that
+            # transaction's to settle; two reapers never expire the same lease twice.
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    if rows:
+        await session.execute(
+            update(m.Assignment)
+            .where(m.Assignment.id.in_([row[0] for row in rows]))
+            .values(state=m.AssignmentState.EXPIRED, ended_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        await _return_slots(session, dict(Counter(row[1] for row in rows)))
+    await session.execute(
+        update(m.ReviewAssignment)
+        .where(
+            m.ReviewAssignment.state == m.ReviewAssignmentState.ACTIVE,
+            m.ReviewAssignment.expires_at <= now,
+        )
+        .values(state=m.ReviewAssignmentState.EXPIRED)
+        .execution_options(synchronize_session=False)
+    )
+    return len(rows)
