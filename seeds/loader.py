@@ -23,9 +23,9 @@ HERE = Path(__file__).parent
 PROJECT_SLUG = "demo-project"
 # Demo credentials, printed by the loader; never use them outside a demo.
 ACCOUNTS = {
-    "demo-owner": ("demo-owner-password", ["en", "fr"]),
-    "demo-volunteer": ("demo-volunteer-password", ["en", "fr"]),
-    "demo-reviewer": ("demo-reviewer-password", ["en", "fr"]),
+    "demo-owner": ("open-sesame-owner", ["en", "fr"]),
+    "demo-volunteer": ("open-sesame-volunteer", ["en", "fr"]),
+    "demo-reviewer": ("open-sesame-reviewer", ["en", "fr"]),
 }
 JOBS = (
     ("Demo: app messages (PO)", "demo.po", "translate"),
@@ -56,6 +56,13 @@ async def load(settings: Settings) -> list[str]:
             if project is None:
                 data_p = project_schemas.ProjectCreate(name="Demo project")
                 project = await projects.create(session, owner, data_p)
+                reviewer = await get_by_username(session, "demo-reviewer")
+                assert reviewer is not None
+                session.add(
+                    m.ProjectMember(
+                        project_id=project.id, account_id=reviewer.id, role=m.MemberRole.REVIEWER
+                    )
+                )
                 report.append(f"project {project.slug} (id {project.id})")
             for title, filename, kind in JOBS:
                 exists = await session.scalar(

@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import msgspec
-from arq import create_pool
-from arq.connections import RedisSettings
 from litestar import Litestar, Router
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -26,7 +23,7 @@ from tasks_service.projects.controllers import ProjectController
 from tasks_service.queue.controllers import QueueController
 from tasks_service.reviews.controllers import ReviewController
 from tasks_service.settings import Settings, load_settings
-from workers.context import WorkerContext
+from workers.context import WorkerContext, connect_redis
 from workers.dispatch import Background
 
 API_PREFIX = "/api/v1"
@@ -41,18 +38,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if settings.is_sqlite or settings.auto_migrate:
             await upgrade_to_head_async(settings.effective_database_url)
         engine = create_engine(settings.effective_database_url)
-        redis = None
-        if settings.redis_url:
-            redis = await create_pool(
-                RedisSettings.from_dsn(settings.redis_url),
-                default_queue_name=settings.queue_name,
-                job_serializer=msgspec.msgpack.encode,
-                job_deserializer=msgspec.msgpack.decode,
-            )
+        redis = connect_redis(settings) if settings.redis_url else None
         worker = WorkerContext(settings, engine, create_sessionmaker(engine), redis)
         background = Background(worker)
         app.state.update(
-            engine=engine, sessionmaker=worker.sessionmaker, redis=redis, background=background
+            settings=settings,
+            engine=engine,
+            sessionmaker=worker.sessionmaker,
+            redis=redis,
+            background=background,
         )
         await background.start()
         try:

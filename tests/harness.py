@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import msgspec
 from litestar import Litestar
+
+from tasks_service.accounts import security
+from tasks_service.db import models as m
 
 API = "/api/v1"
 PASSWORD = "correct horse battery staple"
@@ -34,6 +38,31 @@ class Api:
         )
         assert token.status_code == 201, token.text
         return {"Authorization": f"Bearer {token.json()['token']}"}
+
+    async def volunteers(
+        self, count: int, languages: tuple[str, ...] = ("en", "fr"), prefix: str = "v"
+    ) -> list[dict[str, str]]:
+        """Many accounts at once, written straight to the database (Argon2 per account is slow)."""
+        settings = self.app.state.settings
+        password_hash = await security.hash_password(PASSWORD)
+        headers = []
+        async with self.app.state.sessionmaker.begin() as session:
+            for n in range(count):
+                account = m.Account(
+                    username=f"{prefix}{n}", password_hash=password_hash, languages=list(languages)
+                )
+                session.add(account)
+                await session.flush()
+                token = security.new_token()
+                session.add(
+                    m.Token(
+                        account_id=account.id,
+                        token_hash=security.token_digest(token, settings.secret_key),
+                        expires_at=m.utcnow() + timedelta(days=1),
+                    )
+                )
+                headers.append({"Authorization": f"Bearer {token}"})
+        return headers
 
     async def project(self, headers: dict[str, str], name: str = "Docs", **extra: Any) -> int:
         response = await self.client.post(

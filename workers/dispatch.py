@@ -21,14 +21,14 @@ async def dispatch_due(worker: WorkerContext) -> int:
     hold = timedelta(seconds=worker.settings.outbox_retry_seconds)
     async with worker.sessionmaker.begin() as session:
         messages = await outbox.take_due(session, m.utcnow(), limit=BATCH, hold=hold)
-        batch = [(message.id, message.topic) for message in messages]
+        batch = [(message.id, message.topic, message.attempts) for message in messages]
         if worker.redis is not None:
-            for outbox_id, topic in batch:
+            for outbox_id, topic, attempt in batch:
                 await worker.redis.enqueue_job(
-                    "run_message", outbox_id, _job_id=worker.job_id(topic, outbox_id)
+                    "run_message", outbox_id, _job_id=worker.job_id(topic, outbox_id, attempt)
                 )
     if worker.redis is None:
-        for outbox_id, _ in batch:
+        for outbox_id, _, _ in batch:
             with contextlib.suppress(Exception):  # logged in execute; retried after the hold
                 await execute(worker, outbox_id)
     return len(batch)

@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+from arq import Retry
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasks_service.background import outbox
@@ -38,7 +40,9 @@ async def execute(worker: WorkerContext, outbox_id: int) -> bool:
     """Run one outbox message; returns False when it was already done (a duplicate)."""
     try:
         async with worker.sessionmaker.begin() as session:
-            message = await session.get(m.OutboxMessage, outbox_id, with_for_update=True)
+            message = await session.get(
+                m.OutboxMessage, outbox_id, with_for_update={"key_share": True}
+            )
             if message is None or message.done_at is not None:
                 return False
             await _run(session, worker.settings, message)
@@ -66,7 +70,10 @@ async def reap(worker: WorkerContext) -> int:
 
 
 async def run_message(ctx: dict[str, Any], outbox_id: int) -> bool:
-    return await execute(ctx["worker"], outbox_id)
+    try:
+        return await execute(ctx["worker"], outbox_id)
+    except DBAPIError as exc:  # a deadlock or a dropped connection: passing, try again soon
+        raise Retry(defer=ctx["job_try"]) from exc
 
 
 async def reap_leases(ctx: dict[str, Any]) -> int:

@@ -36,7 +36,7 @@ async def take_due(
         .order_by(m.OutboxMessage.available_at, m.OutboxMessage.id)
         .limit(limit)
         # SKIP LOCKED: two dispatchers (API process and worker cron) never take the same row.
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, key_share=True)
     )
     messages = list((await session.scalars(stmt)).all())
     for message in messages:

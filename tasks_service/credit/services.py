@@ -71,7 +71,7 @@ async def credit_task(session: AsyncSession, settings: Settings, task_id: int) -
                 )
             )
     await session.execute(_insert_ignoring_duplicates(session), rows)
-    for account_id in {row["account_id"] for row in rows}:
+    for account_id in sorted({row["account_id"] for row in rows}):  # one lock order: no deadlock
         await recompute_level(session, settings, account_id)
 
 
@@ -146,7 +146,7 @@ async def account_stats(
 
 async def recompute_level(session: AsyncSession, settings: Settings, account_id: int) -> int:
     """Promote or demote one contributor from their current stats."""
-    account = await session.get(m.Account, account_id, with_for_update=True)
+    account = await session.get(m.Account, account_id, with_for_update={"key_share": True})
     if account is None:
         return 0
     now = m.utcnow()

@@ -49,7 +49,9 @@ async def _authors(session: AsyncSession, job_id: int) -> tuple[str, ...]:
 
 async def assemble_job(session: AsyncSession, settings: Settings, job_id: int) -> None:
     """The ``assemble`` background job: store the finished document of a complete job."""
-    job = await session.get(m.Job, job_id, with_for_update=True, options=[undefer(m.Job.result)])
+    job = await session.get(
+        m.Job, job_id, with_for_update={"key_share": True}, options=[undefer(m.Job.result)]
+    )
     if job is None or job.status != m.JobStatus.COMPLETE or job.result is not None:
         return
     job.result = await build_document(session, job)

@@ -34,7 +34,9 @@ async def split_job(session: AsyncSession, settings: Settings, job_id: int) -> N
     Runs once per job: a job no longer ``splitting`` is left alone, so a replay changes nothing,
     and a failure mid-way leaves no task behind, so no partial job is ever claimable.
     """
-    job = await session.get(m.Job, job_id, with_for_update=True, options=[undefer(m.Job.upload)])
+    job = await session.get(
+        m.Job, job_id, with_for_update={"key_share": True}, options=[undefer(m.Job.upload)]
+    )
     if job is None or job.status != m.JobStatus.SPLITTING:
         return
     options = SplitOptions(

@@ -32,11 +32,20 @@ def visible_to(account: m.Account | None) -> ColumnElement[bool]:
 
 def owned_by(account: m.Account) -> ColumnElement[bool]:
     """A filter on ``m.Project``: the projects this account owns."""
+    return _member_with(account, m.MemberRole.OWNER)
+
+
+def reviewable_by(account: m.Account) -> ColumnElement[bool]:
+    """A filter on ``m.Project``: projects whose work this account reviews as owner or reviewer."""
+    return _member_with(account, m.MemberRole.OWNER, m.MemberRole.REVIEWER)
+
+
+def _member_with(account: m.Account, *roles: str) -> ColumnElement[bool]:
     return exists().where(
         and_(
             m.ProjectMember.project_id == m.Project.id,
             m.ProjectMember.account_id == account.id,
-            m.ProjectMember.role == m.MemberRole.OWNER,
+            m.ProjectMember.role.in_(roles),
         )
     )
 

@@ -61,7 +61,9 @@ async def claim(
     now = m.utcnow()
     # Lock the volunteer's row: two claims sent at once by one volunteer would otherwise both
     # pass the open-lease cap below.
-    await session.execute(select(m.Account.id).where(m.Account.id == account.id).with_for_update())
+    await session.execute(
+        select(m.Account.id).where(m.Account.id == account.id).with_for_update(key_share=True)
+    )
     if await open_leases(session, account.id, now) >= settings.max_open_leases:
         raise Conflict(
             f"you already hold {settings.max_open_leases} open leases; submit or release one first"
@@ -114,7 +116,7 @@ async def _pick(
         .limit(1)
         # SKIP LOCKED: concurrent claimers each take a different task instead of queueing on
         # (or double-leasing) the same row.
-        .with_for_update(of=m.Task, skip_locked=True)
+        .with_for_update(of=m.Task, skip_locked=True, key_share=True)
     )
     last = (
         await session.execute(
@@ -144,7 +146,7 @@ async def _own_assignment(
 ) -> m.Assignment:
     # Lock the lease: a double submit from a flaky connection, a release, or the reaper
     # expiring it at this moment must wait for this transaction instead of racing it.
-    assignment = await session.get(m.Assignment, assignment_id, with_for_update=True)
+    assignment = await session.get(m.Assignment, assignment_id, with_for_update={"key_share": True})
     if assignment is None:
         raise NotFound(f"no assignment {assignment_id}")
     if assignment.account_id != account.id:
@@ -178,7 +180,7 @@ async def submit(
         raise Conflict(f"assignment {assignment_id} was already submitted")
     if assignment.state == m.AssignmentState.RELEASED:
         raise Conflict(f"assignment {assignment_id} was released or its job cancelled")
-    task = await session.get(m.Task, assignment.task_id, with_for_update=True)
+    task = await session.get(m.Task, assignment.task_id, with_for_update={"key_share": True})
     job = await session.get(m.Job, assignment.job_id)
     assert task is not None and job is not None
     if job.status != m.JobStatus.OPEN or task.state == m.TaskState.CANCELLED:
@@ -269,7 +271,7 @@ async def reap_expired(session: AsyncSession, now: datetime, *, limit: int = 100
             .limit(limit)
             # SKIP LOCKED: a lease being submitted or released right now is that
             # transaction's to settle; two reapers never expire the same lease twice.
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, key_share=True)
         )
     ).all()
     if rows:

@@ -13,7 +13,7 @@ from tasks_service.credit.ladder import REVIEWER_LEVEL
 from tasks_service.db import models as m
 from tasks_service.errors import Conflict, Forbidden, Invalid, NotFound
 from tasks_service.jobs import services as jobs
-from tasks_service.projects.services import is_owner, owned_by, visible_to
+from tasks_service.projects.services import is_owner, reviewable_by, visible_to
 from tasks_service.reviews import schemas
 from tasks_service.settings import Settings
 
@@ -27,12 +27,15 @@ async def claim(
 ) -> tuple[m.ReviewAssignment, m.Task, m.Job, list[m.Submission]] | None:
     if job_id is not None:
         scoped = await jobs.get_visible(session, account, job_id)
-        if not may_review_any(account) and not await is_owner(session, account, scoped.project_id):
-            raise Forbidden(f"reviewing job {job_id} needs reviewer level or project ownership")
+        allowed = select(m.Project.id).where(
+            m.Project.id == scoped.project_id, reviewable_by(account)
+        )
+        if not may_review_any(account) and await session.scalar(allowed) is None:
+            raise Forbidden(f"reviewing job {job_id} needs reviewer level or a project role")
     elif not may_review_any(account):
-        owns_any = await session.scalar(select(m.Project.id).where(owned_by(account)).limit(1))
-        if owns_any is None:
-            raise Forbidden("the review queue needs reviewer level or a project of your own")
+        has_role = await session.scalar(select(m.Project.id).where(reviewable_by(account)).limit(1))
+        if has_role is None:
+            raise Forbidden("the review queue needs reviewer level or a reviewer role in a project")
     now = m.utcnow()
     active_lease = exists().where(
         m.ReviewAssignment.task_id == m.Task.id,
@@ -56,7 +59,7 @@ async def claim(
             m.Task.state == m.TaskState.IN_REVIEW,
             m.Job.status == m.JobStatus.OPEN,
             visible_to(account),
-            *([] if may_review_any(account) else [owned_by(account)]),
+            *([] if may_review_any(account) else [reviewable_by(account)]),
             ~active_lease,
             ~own_answer,  # a reviewer never reviews their own work
             ~already_reviewed,
@@ -64,7 +67,7 @@ async def claim(
         .order_by(m.Job.priority.desc(), m.Task.updated_at, m.Task.id)
         .limit(1)
         # SKIP LOCKED: two reviewers asking at once get different tasks.
-        .with_for_update(of=m.Task, skip_locked=True)
+        .with_for_update(of=m.Task, skip_locked=True, key_share=True)
     )
     if job_id is not None:
         stmt = stmt.where(m.Task.job_id == job_id)
@@ -105,7 +108,7 @@ async def record_verdict(
     session: AsyncSession, account: m.Account, lease_id: int, data: schemas.VerdictCreate
 ) -> m.Review:
     # Lock the review lease: a double-tapped verdict must not be recorded twice.
-    lease = await session.get(m.ReviewAssignment, lease_id, with_for_update=True)
+    lease = await session.get(m.ReviewAssignment, lease_id, with_for_update={"key_share": True})
     if lease is None:
         raise NotFound(f"no review assignment {lease_id}")
     if lease.reviewer_id != account.id:

@@ -15,7 +15,7 @@ from tasks_service.settings import Settings
 
 async def settle_task(session: AsyncSession, settings: Settings, task_id: int) -> None:
     """Decide a task in review from its verdicts; running it again changes nothing."""
-    task = await session.get(m.Task, task_id, with_for_update=True)
+    task = await session.get(m.Task, task_id, with_for_update={"key_share": True})
     if task is None or task.state != m.TaskState.IN_REVIEW:
         return
     job = await session.get(m.Job, task.job_id)
@@ -99,7 +99,9 @@ async def _accept(
     await outbox.add(session, "credit", task_id=task.id)
     # Lock the job row before looking for unfinished tasks: when the last two tasks settle at
     # once, the second to get the lock sees the first's commit, so the job completes (once).
-    await session.execute(select(m.Job.id).where(m.Job.id == job.id).with_for_update())
+    await session.execute(
+        select(m.Job.id).where(m.Job.id == job.id).with_for_update(key_share=True)
+    )
     unfinished = exists().where(m.Task.job_id == job.id, m.Task.state != m.TaskState.ACCEPTED)
     await session.refresh(job, ["status"])
     if job.status == m.JobStatus.OPEN and not await session.scalar(select(unfinished)):
