@@ -12,8 +12,12 @@ from typing import Any
 import msgspec
 
 from tasks_service.db import models as m
-from tasks_service.jobs.formats import Placeholder
+from tasks_service.jobs.formats import Placeholder, markup
+from tasks_service.jobs.formats.markup import check_markup, is_markup
 from tasks_service.jobs.formats.placeholders import check_placeholders
+
+# Formats whose units carry no protected pieces: text, code to document, rows to label.
+UNPROTECTED_FORMATS = frozenset({"text", "python", "csv", "jsonl"})
 
 
 class CheckResult(msgspec.Struct):
@@ -45,14 +49,17 @@ def not_empty(task: m.Task, job: m.Job, answer: str | list[str]) -> list[str]:
 
 
 def placeholders_kept(task: m.Task, job: m.Job, answer: str | list[str]) -> list[str]:
+    """Markup tags and variables: none dropped, duplicated or invented, tags nested."""
     source = [Placeholder(p["token"], p["text"]) for p in task.placeholders]
-    if not source and job.format == "text":
-        return []  # plain text protects nothing, so a literal "%s" there is just text
+    if not source and job.format in UNPROTECTED_FORMATS:
+        return []  # these formats protect nothing, so a literal "%s" there is just text
+    variables = [p for p in source if not is_markup(p.token)]
     problems: list[str] = []
     for text in _texts(answer):
-        for problem in check_placeholders(source, text):
-            if problem not in problems:
-                problems.append(problem)
+        found = check_markup(source, text) + check_placeholders(
+            variables, markup.TOKEN.sub("", text)
+        )
+        problems.extend(problem for problem in found if problem not in problems)
     return problems
 
 
@@ -65,6 +72,8 @@ def not_source_copy(task: m.Task, job: m.Job, answer: str | list[str]) -> list[s
 
 
 def outer_whitespace(task: m.Task, job: m.Job, answer: str | list[str]) -> list[str]:
+    if job.kind not in ("translate", "proofread"):
+        return []
     text = _texts(answer)[0]
     problems = []
     if task.source[:1].isspace() != text[:1].isspace():

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from tasks_service.db import models as m
-from tasks_service.jobs.formats import AssembleOptions, Piece, get_format
+from tasks_service.jobs.formats import AssembleOptions, Piece, Placeholder, get_format
 from tasks_service.settings import Settings
 
 
@@ -17,20 +17,28 @@ async def build_document(session: AsyncSession, job: m.Job) -> bytes:
     """The document with every accepted answer in place and the source everywhere else."""
     upload = await session.scalar(select(m.Job.upload).where(m.Job.id == job.id))
     assert upload is not None
+    fmt = get_format(job.format)
     if job.status in (m.JobStatus.SPLITTING, m.JobStatus.FAILED):
         return upload
-    rows = await session.execute(
-        select(m.Task.locator, m.Task.accepted_answer)
-        .where(m.Task.job_id == job.id, m.Task.state == m.TaskState.ACCEPTED)
-        .order_by(m.Task.seq)
+    accepted = (m.Task.state == m.TaskState.ACCEPTED, m.Task.gold_answer.is_(None))
+    originals = select(m.Task.locator, m.Task.placeholders, m.Task.accepted_answer).where(
+        m.Task.job_id == job.id, *accepted
     )
-    pieces = [Piece(locator=row[0], answer=row[1]) for row in rows]
-    if not pieces:
+    copies = (
+        select(m.TaskCopy.locator, m.TaskCopy.placeholders, m.Task.accepted_answer)
+        .join(m.Task, m.Task.id == m.TaskCopy.task_id)
+        .where(m.TaskCopy.job_id == job.id, *accepted)
+    )
+    pieces = [
+        Piece(locator, answer, tuple(Placeholder(p["token"], p["text"]) for p in placeholders))
+        for query in (originals, copies)
+        for locator, placeholders, answer in await session.execute(query)
+    ]
+    if not pieces and not fmt.adds_answer_column:
         return upload
     options = AssembleOptions(
         target_language=job.target_language, credits=await _authors(session, job.id)
     )
-    fmt = get_format(job.format)
     return await asyncio.to_thread(fmt.assemble, upload, job.meta, pieces, options)
 
 

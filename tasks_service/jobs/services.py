@@ -65,7 +65,9 @@ async def create(
             f"a {fmt.name} file cannot make a {spec.kind!r} job; it can make: "
             + ", ".join(fmt.kinds)
         )
-    options = SplitOptions(spec.source_language, spec.target_language, spec.segmentation)
+    options = SplitOptions(
+        spec.source_language, spec.target_language, spec.segmentation, spec.template
+    )
     try:
         await asyncio.to_thread(_quick_check, fmt.split, data, options)
     except FormatError as exc:

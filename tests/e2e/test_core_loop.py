@@ -153,3 +153,18 @@ async def test_po_job_with_plural_and_rejection(api: Api) -> None:
     export = await api.client.get(f"{API}/jobs/{job['id']}/export", headers=owner)
     lines = [line for line in export.text.splitlines() if line]
     assert len(lines) == 3
+
+
+async def test_repeated_paragraphs_share_one_task(api: Api) -> None:
+    owner = await api.register("owner")
+    (alice,) = await api.volunteers(1)
+    doc = b"Hello.\n\nWorld.\n\nHello.\n\nHello.\n"
+    job = await api.job_ready(owner, await api.project(owner), doc, reviews_required=0)
+    assert job["tasks_total"] == 2
+    for _ in range(2):
+        claim = (await api.claim(alice, job_id=job["id"])).json()
+        answer = {"Hello.": "Bonjour.", "World.": "Monde."}[claim["task"]["source"]]
+        assert (await api.submit(alice, claim["assignment_id"], answer)).status_code == 201
+    await api.settle()
+    result = await api.client.get(f"{API}/jobs/{job['id']}/result", headers=owner)
+    assert result.text == "Bonjour.\n\nMonde.\n\nBonjour.\n\nBonjour.\n"

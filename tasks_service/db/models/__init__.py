@@ -11,6 +11,7 @@ from .project_member import MemberRole, ProjectMember
 from .review import Review, ReviewAssignment, ReviewAssignmentState, Verdict
 from .submission import Submission, SubmissionStatus
 from .task import Task, TaskState
+from .task_copy import TaskCopy
 from .token import Token
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "Submission",
     "SubmissionStatus",
     "Task",
+    "TaskCopy",
     "TaskState",
     "Token",
     "Verdict",

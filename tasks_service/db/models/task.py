@@ -52,4 +52,6 @@ class Task(Base):
     answers: Mapped[int] = mapped_column(default=0)
     accepted_submission_id: Mapped[int | None]
     accepted_answer: Mapped[Any | None]
+    gold_answer: Mapped[Any | None]  # a known answer: the task measures accuracy
+    copies: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -37,6 +37,7 @@ class Unit:
     placeholders: tuple[Placeholder, ...] = ()
     source_plural: str | None = None
     note: str | None = None
+    gold: Answer | None = None  # a known answer (label rows with a gold column)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,7 @@ class SplitOptions:
     source_language: str
     target_language: str | None = None
     segmentation: Segmentation = "paragraph"
+    template: str | None = None  # label jobs: how a row is shown, e.g. "Which animal? {text}"
 
 
 @dataclass(slots=True)
@@ -56,10 +58,15 @@ class Split:
 
 @dataclass(frozen=True, slots=True)
 class Piece:
-    """A unit's locator with its accepted answer, or ``None`` to keep the source."""
+    """A unit's locator with its accepted answer, or ``None`` to keep the source.
+
+    ``placeholders`` are the unit's, so a format can turn markup tokens back into markup
+    (:func:`tasks_service.jobs.formats.markup.expand`).
+    """
 
     locator: dict[str, Any]
     answer: Answer | None
+    placeholders: tuple[Placeholder, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +80,9 @@ class Format(Protocol):
     extensions: tuple[str, ...]
     media_type: str
     kinds: tuple[str, ...]  # the job kinds a file of this format can make
+    # Label formats return their rows with an added answer column even with no answers;
+    # every other format returns the upload byte for byte when nothing is answered.
+    adds_answer_column: bool
 
     def split(self, data: bytes, options: SplitOptions) -> Split: ...
 

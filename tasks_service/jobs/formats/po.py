@@ -64,6 +64,7 @@ class PoFormat:
     name = "po"
     extensions: tuple[str, ...] = (".po", ".pot")
     kinds: tuple[str, ...] = ("translate",)
+    adds_answer_column = False
     media_type = "text/x-gettext-translation; charset=utf-8"
 
     def split(self, data: bytes, options: SplitOptions) -> Split:

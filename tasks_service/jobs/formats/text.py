@@ -35,6 +35,7 @@ class TextFormat:
     name = "text"
     extensions: tuple[str, ...] = (".txt", ".text")
     kinds: tuple[str, ...] = ("translate", "proofread")
+    adds_answer_column = False
     media_type = "text/plain; charset=utf-8"
 
     def split(self, data: bytes, options: SplitOptions) -> Split:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 04:50:08.271341
+Create Date: 2026-11-23 05:06:18.323801
 """
 
 from collections.abc import Sequence
@@ -207,6 +207,8 @@ def upgrade() -> None:
         sa.Column("answers", BigId, nullable=False),
         sa.Column("accepted_submission_id", BigId, nullable=True),
         sa.Column("accepted_answer", JSONType, nullable=True),
+        sa.Column("gold_answer", JSONType, nullable=True),
+        sa.Column("copies", BigId, nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["job_id"], ["jobs.id"], name=op.f("fk_tasks_job_id_jobs"), ondelete="CASCADE"
@@ -296,6 +298,26 @@ def upgrade() -> None:
             postgresql_where=sa.text("state = 'active'"),
             sqlite_where=sa.text("state = 'active'"),
         )
+
+    op.create_table(
+        "task_copies",
+        sa.Column("id", BigId, autoincrement=True, nullable=False),
+        sa.Column("job_id", BigId, nullable=False),
+        sa.Column("task_id", BigId, nullable=False),
+        sa.Column("seq", BigId, nullable=False),
+        sa.Column("locator", JSONType, nullable=False),
+        sa.Column("placeholders", JSONType, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["job_id"], ["jobs.id"], name=op.f("fk_task_copies_job_id_jobs"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["task_id"], ["tasks.id"], name=op.f("fk_task_copies_task_id_tasks"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_task_copies")),
+        sa.UniqueConstraint("job_id", "seq", name=op.f("uq_task_copies_job_id_seq")),
+    )
+    with op.batch_alter_table("task_copies", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_task_copies_task_id"), ["task_id"], unique=False)
 
     op.create_table(
         "submissions",
@@ -397,6 +419,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_submissions_account_id_id")
 
     op.drop_table("submissions")
+    with op.batch_alter_table("task_copies", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_task_copies_task_id"))
+
+    op.drop_table("task_copies")
     with op.batch_alter_table("review_assignments", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_review_assignments_active_task",
