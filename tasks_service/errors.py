@@ -7,6 +7,7 @@ Litestar's own errors) into ``application/problem+json``, so no bad input become
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from litestar import Request, Response
@@ -23,7 +24,7 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 from litestar.types import ExceptionHandlersMap
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -92,17 +93,34 @@ def _domain_handler(_: Request[Any, Any, Any], exc: DomainError) -> Response[dic
 def _validation_handler(
     _: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[dict[str, Any]]:
+    errors = exc.extra if isinstance(exc.extra, list) else []
+    reasons = [
+        f"{e.get('key')}: {e.get('message')}" if e.get("key") else str(e.get("message"))
+        for e in errors
+        if isinstance(e, dict) and e.get("message")
+    ]
+    detail = "; ".join(reasons) or exc.detail
     extra = {"errors": exc.extra} if exc.extra else None
-    return problem(HTTP_422_UNPROCESSABLE_ENTITY, "Unprocessable content", exc.detail, extra)
+    return problem(HTTP_422_UNPROCESSABLE_ENTITY, "Unprocessable content", detail, extra)
 
 
 def _http_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
-    title = exc.__class__.__name__.removesuffix("Exception") or "Error"
-    return problem(exc.status_code, title, exc.detail)
+    return problem(exc.status_code, HTTPStatus(exc.status_code).phrase, exc.detail)
+
+
+def _unstorable(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    return problem(
+        HTTP_422_UNPROCESSABLE_ENTITY,
+        "Unprocessable content",
+        "the request holds a value that cannot be stored: a NUL character in a text, "
+        "or a number out of range",
+    )
 
 
 def _database_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
     """Lost connections are the caller's cue to retry; nothing was committed."""
+    if _is_data_error(exc):
+        return _unstorable(request, exc)
     if isinstance(exc, OperationalError) or exc.connection_invalidated:
         log.warning("database unavailable during %s %s", request.method, request.url.path)
         return problem(
@@ -111,6 +129,20 @@ def _database_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Respo
             "the database is not answering; nothing was saved, try again",
         )
     return _internal_handler(request, exc)
+
+
+def _is_data_error(exc: DBAPIError) -> bool:
+    """The database refused a value (SQLSTATE class 22, or the driver's own DataError)."""
+    if isinstance(exc, DataError):
+        return True
+    cause: BaseException | None = exc.orig
+    while cause is not None:
+        if type(cause).__name__ == "DataError" or str(getattr(cause, "sqlstate", "")).startswith(
+            "22"
+        ):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def _internal_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
@@ -125,5 +157,6 @@ exception_handlers: ExceptionHandlersMap = {
     ValidationException: _validation_handler,
     HTTPException: _http_handler,
     DBAPIError: _database_handler,
+    OverflowError: _unstorable,  # SQLite's driver refuses integers beyond 64 bits
     Exception: _internal_handler,
 }
