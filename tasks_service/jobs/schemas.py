@@ -25,6 +25,7 @@ class JobSpec(msgspec.Struct, forbid_unknown_fields=True):
     lease_seconds: Annotated[int, msgspec.Meta(ge=5, le=86_400)] | None = None
     min_level: Annotated[int, msgspec.Meta(ge=0, le=10)] = 0
     priority: Annotated[int, msgspec.Meta(ge=-100, le=100)] = 0
+    ordering: Literal["depth_first", "breadth_first"] = "depth_first"
     gold_share: Annotated[float, msgspec.Meta(ge=0, le=0.5)] = 0.0
     instructions: Annotated[str, msgspec.Meta(max_length=10_000)] | None = None
     choices: (

@@ -88,6 +88,7 @@ async def create(
         lease_seconds=spec.lease_seconds or settings.lease_seconds,
         min_level=spec.min_level,
         priority=spec.priority,
+        ordering=spec.ordering,
         gold_share=spec.gold_share,
         instructions=spec.instructions,
         choices=spec.choices,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, exists, func, select, update
+from sqlalchemy import ColumnElement, Select, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasks_service.background import outbox
@@ -18,25 +18,20 @@ from tasks_service.queue.schemas import Answer
 from tasks_service.settings import Settings
 
 CLAIM_ATTEMPTS = 3
+CANDIDATE_JOBS = 50  # jobs tried per claim, best first
 
 
 def primary_languages(account: m.Account) -> list[str]:
     return sorted({code.split("-")[0] for code in account.languages})
 
 
-def _eligible(account: m.Account) -> list[ColumnElement[bool]]:
-    """Who may get which task: the conditions of DESIGN.md's queue, as one filter."""
-    already_had = exists().where(
-        m.Assignment.task_id == m.Task.id, m.Assignment.account_id == account.id
-    )
+def _job_eligible(account: m.Account) -> list[ColumnElement[bool]]:
+    """Which jobs may give this volunteer work: DESIGN.md's queue conditions on the job."""
     return [
-        m.Task.state == m.TaskState.OPEN,
-        m.Task.open_slots > 0,
         m.Job.status == m.JobStatus.OPEN,
         m.Job.min_level <= account.level,
         m.Job.work_language.in_(primary_languages(account)),
         projects.visible_to(account),
-        ~already_had,
     ]
 
 
@@ -71,7 +66,7 @@ async def claim(
     scope: list[ColumnElement[bool]] = []
     if job_id is not None:
         await jobs.get_visible(session, account, job_id)
-        scope.append(m.Task.job_id == job_id)
+        scope.append(m.Job.id == job_id)
     if project_id is not None:
         await projects.get_visible(session, account, project_id)
         scope.append(m.Job.project_id == project_id)
@@ -108,16 +103,9 @@ async def claim(
 async def _pick(
     session: AsyncSession, account: m.Account, scope: list[ColumnElement[bool]]
 ) -> int | None:
-    base = (
-        select(m.Task.id)
-        .join(m.Job, m.Job.id == m.Task.job_id)
-        .join(m.Project, m.Project.id == m.Job.project_id)
-        .where(*_eligible(account), *scope)
-        .limit(1)
-        # SKIP LOCKED: concurrent claimers each take a different task instead of queueing on
-        # (or double-leasing) the same row.
-        .with_for_update(of=m.Task, skip_locked=True, key_share=True)
-    )
+    """The task to lease: the continuation of the volunteer's last unit if it is free, else the
+    first claimable task of the best job, found through the claimable index job by job, so
+    the cost depends on the number of jobs tried, not on the size of the backlog."""
     last = (
         await session.execute(
             select(m.Task.job_id, m.Task.seq)
@@ -127,18 +115,46 @@ async def _pick(
             .limit(1)
         )
     ).first()
-    if last is not None:  # continuity: the unit right after the one this volunteer just did
-        follow = base.where(m.Task.job_id == last[0], m.Task.seq == last[1] + 1)
+    jobs = (
+        await session.execute(
+            select(m.Job.id, m.Job.ordering)
+            .join(m.Project, m.Project.id == m.Job.project_id)
+            .where(*_job_eligible(account), *scope)
+            .order_by(m.Job.priority.desc(), m.Project.priority.desc(), m.Job.id)
+            .limit(CANDIDATE_JOBS)
+        )
+    ).all()
+    orderings = dict(jobs)
+    if last is not None and last[0] in orderings:
+        follow = _task_query(account, last[0]).where(m.Task.seq == last[1] + 1)
         if (task_id := await session.scalar(follow)) is not None:
             return task_id
-    ordered = base.order_by(
-        m.Job.priority.desc(),
-        m.Project.priority.desc(),
-        m.Task.answers.desc(),  # depth-first: finish tasks that already have answers
-        m.Task.job_id,
-        m.Task.seq,
+    for job_id, ordering in jobs:
+        # Depth-first: fewest free slots first, so tasks near done get their last answers.
+        slots = m.Task.open_slots.desc() if ordering == "breadth_first" else m.Task.open_slots
+        found = await session.scalar(_task_query(account, job_id).order_by(slots, m.Task.seq))
+        if found is not None:
+            return found
+    return None
+
+
+def _task_query(account: m.Account, job_id: int) -> Select[int]:
+    already_had = exists().where(
+        m.Assignment.task_id == m.Task.id, m.Assignment.account_id == account.id
     )
-    return await session.scalar(ordered)
+    return (
+        select(m.Task.id)
+        .where(
+            m.Task.job_id == job_id,
+            m.Task.state == m.TaskState.OPEN,
+            m.Task.open_slots > 0,
+            ~already_had,
+        )
+        .limit(1)
+        # SKIP LOCKED: concurrent claimers each take a different task instead of queueing on
+        # (or double-leasing) the same row.
+        .with_for_update(skip_locked=True, key_share=True)
+    )
 
 
 async def _own_assignment(

@@ -41,6 +41,9 @@ class Job(Base):
     lease_seconds: Mapped[int]
     min_level: Mapped[int] = mapped_column(default=0)
     priority: Mapped[int] = mapped_column(default=0)
+    # "depth_first" finishes tasks that have answers before starting new ones; "breadth_first"
+    # gives every task its first answer before any gets a second.
+    ordering: Mapped[str] = mapped_column(String(16), default="depth_first")
     gold_share: Mapped[float] = mapped_column(default=0.0)
     instructions: Mapped[str | None] = mapped_column(Text)
     choices: Mapped[list[Any] | None]

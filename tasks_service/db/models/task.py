@@ -28,9 +28,13 @@ class Task(Base):
     __table_args__ = (
         UniqueConstraint("job_id", "seq"),
         Index("ix_tasks_job_id_state", "job_id", "state"),
+        # The claim's scan: within a job, tasks with the fewest free slots first (closest to
+        # done: depth-first), then in document order; only claimable rows are in it, so
+        # finished work costs the claim nothing however large the job grows.
         Index(
             "ix_tasks_claimable",
             "job_id",
+            "open_slots",
             "seq",
             postgresql_where=text("state = 'open' AND open_slots > 0"),
             sqlite_where=text("state = 'open' AND open_slots > 0"),

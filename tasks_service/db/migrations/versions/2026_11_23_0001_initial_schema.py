@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 05:06:18.323801
+Create Date: 2026-11-23 05:14:41.184596
 """
 
 from collections.abc import Sequence
@@ -113,6 +113,7 @@ def upgrade() -> None:
         sa.Column("lease_seconds", BigId, nullable=False),
         sa.Column("min_level", BigId, nullable=False),
         sa.Column("priority", BigId, nullable=False),
+        sa.Column("ordering", sa.String(length=16), nullable=False),
         sa.Column("gold_share", sa.Double(), nullable=False),
         sa.Column("instructions", sa.Text(), nullable=True),
         sa.Column("choices", JSONType, nullable=True),
@@ -219,7 +220,7 @@ def upgrade() -> None:
     with op.batch_alter_table("tasks", schema=None) as batch_op:
         batch_op.create_index(
             "ix_tasks_claimable",
-            ["job_id", "seq"],
+            ["job_id", "open_slots", "seq"],
             unique=False,
             postgresql_where=sa.text("state = 'open' AND open_slots > 0"),
             sqlite_where=sa.text("state = 'open' AND open_slots > 0"),
