@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import os
 import platform
-import random
 import socket
 import statistics
 import subprocess
@@ -27,6 +26,7 @@ from typing import Any
 import asyncpg
 import httpx
 import msgspec
+from documents import po_document, text_document
 
 from tasks_service.db.migrate import upgrade_to_head
 from tasks_service.jobs.formats import SplitOptions, get_format
@@ -37,20 +37,6 @@ ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 API = "/api/v1"
 PASSWORD = "correct horse battery staple"
 MAX_ROUNDS = 1_000_000  # per volunteer: a hard bound besides the clock
-WORDS = ["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "while", "seven"]
-PO_HEADER = r"""# French translation of Example.
-msgid ""
-msgstr ""
-"Project-Id-Version: example 1.0\n"
-"PO-Revision-Date: 2026-01-02 10:00+0100\n"
-"Last-Translator: Bench <bench@example.org>\n"
-"Language-Team: French <fr@example.org>\n"
-"Language: fr\n"
-"MIME-Version: 1.0\n"
-"Content-Type: text/plain; charset=UTF-8\n"
-"Content-Transfer-Encoding: 8bit\n"
-"Plural-Forms: nplurals=2; plural=(n > 1);\n"
-"""
 
 
 @dataclass
@@ -67,36 +53,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def text_document(paragraphs: int) -> bytes:
-    """Distinct short paragraphs, so every task has its own source."""
-    rng = random.Random(1)
-    return "\n\n".join(
-        f"{i}. {' '.join(rng.choices(WORDS, k=12))}." for i in range(paragraphs)
-    ).encode()
-
-
-def po_document(messages: int) -> bytes:
-    """A gettext catalogue shaped like a real one: comments, references, flags, plurals, context."""
-    rng = random.Random(2)
-    out = [*PO_HEADER.splitlines(), ""]
-    for i in range(messages):
-        words, kind = " ".join(rng.choices(WORDS, k=rng.randint(2, 10))).capitalize(), i % 10
-        out += [f"#. Shown in the {rng.choice(WORDS)} dialog"] if i % 7 == 0 else []
-        out.append(f"#: src/module{i % 40}.c:{10 + i} src/common.c:{i % 300}")
-        out += ["#, c-format"] if kind in (1, 2, 4) else []
-        out += [f'msgctxt "menu {i % 13}"'] if kind == 3 else []
-        if kind == 4:
-            out += [f'msgid "%d {words} {i}"', f'msgid_plural "%d {words}s {i}"']
-            out += ['msgstr[0] ""', 'msgstr[1] ""', ""]
-        elif kind == 5:  # a long message, wrapped the way xgettext writes it
-            out += ['msgid ""', f'"{words}, and more, {i}, "', f'"{words}."', 'msgstr ""', ""]
-        else:
-            msgid = {1: f"{words} %s ({i})", 2: f"%s: {words} %d of %d ({i})"}.get(kind)
-            out += [f'msgid "{msgid or f"{words} {i}"}"', 'msgstr ""', ""]
-    out += ['#~ msgid "An old message"', '#~ msgstr "Un ancien message"', ""]
-    return "\n".join(out).encode()
 
 
 async def register(client: httpx.AsyncClient, username: str) -> dict[str, str]:
@@ -261,7 +217,7 @@ def run(args: argparse.Namespace) -> list[tuple[str, str]]:
             env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"} | {"DATABASE_URL": url}
             command = [str(SERVER), "serve", "--host", "127.0.0.1", "--port", str(port)]
             # warning: keeps uvicorn's per-request access log out of the measured path
-            server = subprocess.Popen(  # noqa: S603 - our own executable, fixed arguments
+            server = subprocess.Popen(
                 [*command, "--log-level", "warning"], env=env, cwd=ROOT, stdout=log, stderr=log
             )
             return asyncio.run(measure(f"http://127.0.0.1:{port}", server, args))
