@@ -27,5 +27,9 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+## Benchmarks against this machine's PostgreSQL (and Redis); each prints its own table.
 bench: install
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/core.py
+	$(BIN)/python bench/split.py
+	$(BIN)/python bench/claim.py

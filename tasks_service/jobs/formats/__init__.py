@@ -17,8 +17,14 @@ from tasks_service.jobs.formats.base import (
     SplitOptions,
     Unit,
 )
+from tasks_service.jobs.formats.html import HTML
+from tasks_service.jobs.formats.json_kv import JSON_KV
+from tasks_service.jobs.formats.markdown import MARKDOWN
 from tasks_service.jobs.formats.po import PO
+from tasks_service.jobs.formats.python_source import PYTHON
+from tasks_service.jobs.formats.tabular import CSV, JSONL
 from tasks_service.jobs.formats.text import TEXT
+from tasks_service.jobs.formats.xliff import XLIFF
 
 __all__ = [
     "REGISTRY",
@@ -39,6 +45,13 @@ __all__ = [
 REGISTRY: dict[str, Format] = {
     TEXT.name: TEXT,
     PO.name: PO,
+    MARKDOWN.name: MARKDOWN,
+    HTML.name: HTML,
+    XLIFF.name: XLIFF,
+    JSON_KV.name: JSON_KV,
+    CSV.name: CSV,
+    JSONL.name: JSONL,
+    PYTHON.name: PYTHON,
 }
 
 
