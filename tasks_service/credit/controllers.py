@@ -80,6 +80,29 @@ class CreditController(Controller):
             jobs=list(jobs),
         )
 
+    @get("/me/work")
+    async def my_work(
+        self, account: m.Account, db_session: AsyncSession, limit: Limit = 50
+    ) -> list[schemas.WorkItem]:
+        """Where the caller's work went: jobs with their accepted pieces, finished ones first."""
+        pieces = func.count(m.Submission.id)
+        stmt = (
+            select(m.Job.id, m.Job.title, m.Project.name, m.Job.status, pieces, m.Job.finished_at)
+            .join(m.Submission, m.Submission.job_id == m.Job.id)
+            .join(m.Project, m.Project.id == m.Job.project_id)
+            .where(
+                m.Submission.account_id == account.id,
+                m.Submission.status == m.SubmissionStatus.ACCEPTED,
+            )
+            .group_by(m.Job.id, m.Job.title, m.Project.name, m.Job.status, m.Job.finished_at)
+            .order_by(m.Job.finished_at.desc().nulls_last(), m.Job.id.desc())
+            .limit(limit)
+        )
+        return [
+            schemas.WorkItem(job_id, title, project, status, int(n), finished)
+            for job_id, title, project, status, n, finished in await db_session.execute(stmt)
+        ]
+
     @get("/leaderboard")
     async def leaderboard(
         self,

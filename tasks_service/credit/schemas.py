@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 import msgspec
 
 
@@ -25,3 +27,14 @@ class LeaderboardEntry(msgspec.Struct):
     username: str
     level_name: str
     credit: int
+
+
+class WorkItem(msgspec.Struct):
+    """A job holding some of the caller's accepted pieces."""
+
+    job_id: int
+    title: str
+    project: str
+    status: str
+    pieces: int
+    finished_at: datetime | None

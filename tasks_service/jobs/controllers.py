@@ -112,20 +112,28 @@ class JobController(Controller):
         self, job_id: int, account: m.Account, db_session: AsyncSession, settings: Settings
     ) -> list[schemas.Credit]:
         job = await services.get_visible(db_session, account, job_id)
-        rules = ladder(settings.levels_file)
-        return [
-            schemas.Credit(username=u, level_name=rule_for(rules, lvl).name, accepted=a, credit=c)
-            for u, lvl, a, c in await job_credits(db_session, job.id)
-        ]
+        return await _credits(db_session, settings, job)
+
+    @get("/jobs/{job_id:int}/credits.txt", media_type="text/plain; charset=utf-8")
+    async def credits_text(
+        self, job_id: int, account: m.Account, db_session: AsyncSession, settings: Settings
+    ) -> str:
+        """The file to keep beside a Markdown or HTML result: git's co-author trailers."""
+        job = await services.get_visible(db_session, account, job_id)
+        return "".join(
+            f"Co-authored-by: {c.username} <{c.username}@users.noreply.tasks>\n"
+            for c in await _credits(db_session, settings, job)
+        )
 
     @get("/jobs/{job_id:int}/export", media_type="application/jsonl")
     async def export(
-        self, job_id: int, account: m.Account, db_session: AsyncSession
+        self, job_id: int, account: m.Account, db_session: AsyncSession, settings: Settings
     ) -> Response[bytes]:
         job = await services.get_owned(db_session, account, job_id)
         lines = await services.export_lines(db_session, job)
         body = b"".join(msgspec.json.encode(line) + b"\n" for line in lines)
-        return Response(body, media_type="application/jsonl")
+        credits = {"CREDITS": await _credits(db_session, settings, job)}
+        return Response(body + msgspec.json.encode(credits) + b"\n", media_type="application/jsonl")
 
     @post("/jobs/{job_id:int}/cancel", status_code=200)
     async def cancel(
@@ -138,3 +146,11 @@ class JobController(Controller):
 
 def _safe(filename: str) -> str:
     return "".join(c for c in filename if c.isalnum() or c in "._- ")[:120] or "result"
+
+
+async def _credits(session: AsyncSession, settings: Settings, job: m.Job) -> list[schemas.Credit]:
+    rules = ladder(settings.levels_file)
+    return [
+        schemas.Credit(username=u, level_name=rule_for(rules, lvl).name, accepted=a, credit=c)
+        for u, lvl, a, c in await job_credits(session, job.id)
+    ]

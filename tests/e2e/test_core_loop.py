@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import polib
 
 from tests.harness import API, Api
@@ -72,6 +74,9 @@ async def test_text_job_round_trip(api: Api) -> None:
     assert by_name["alice"]["accepted"] == 3
     assert by_name["alice"]["credit"] >= 3
     assert by_name["owner"]["accepted"] == 0 and by_name["owner"]["credit"] > 0  # reviews
+
+    work = (await api.client.get(f"{API}/me/work", headers=alice)).json()
+    assert [(w["job_id"], w["status"], w["pieces"]) for w in work] == [(job["id"], "complete", 3)]
 
     me = (await api.client.get(f"{API}/me", headers=alice)).json()
     assert me["accepted"] == 3
@@ -151,8 +156,11 @@ async def test_po_job_with_plural_and_rejection(api: Api) -> None:
     assert credits["carol"]["accepted"] == 1
 
     export = await api.client.get(f"{API}/jobs/{job['id']}/export", headers=owner)
-    lines = [line for line in export.text.splitlines() if line]
-    assert len(lines) == 3
+    lines = [json.loads(line) for line in export.text.splitlines() if line]
+    assert len(lines) == 4
+    assert {c["username"] for c in lines[-1]["CREDITS"]} == {"bob", "carol", "owner"}
+    trailers = await api.client.get(f"{API}/jobs/{job['id']}/credits.txt", headers=owner)
+    assert "Co-authored-by: bob <bob@users.noreply.tasks>" in trailers.text
 
 
 async def test_repeated_paragraphs_share_one_task(api: Api) -> None:
