@@ -18,7 +18,9 @@ from sqlalchemy.ext.asyncio import (
 def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
     if url.startswith("sqlite"):
         return _create_sqlite_engine(url)
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip per checkout; a connection found dead mid-request is
+    # invalidated and the request answered 503 (errors.py), so the client retries.
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size // 2)
 
 
 def _create_sqlite_engine(url: str) -> AsyncEngine:

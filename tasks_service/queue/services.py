@@ -19,6 +19,7 @@ from tasks_service.settings import Settings
 
 CLAIM_ATTEMPTS = 3
 CANDIDATE_JOBS = 50  # jobs tried per claim, best first
+ACTIVITY_RESOLUTION = timedelta(minutes=1)
 
 
 def primary_languages(account: m.Account) -> list[str]:
@@ -95,7 +96,7 @@ async def claim(
         expires_at=now + timedelta(seconds=job.lease_seconds),
     )
     session.add(assignment)
-    account.last_active_at = now
+    _touch(account, now)
     await session.flush()
     return assignment, task, job
 
@@ -155,6 +156,12 @@ def _task_query(account: m.Account, job_id: int) -> Select[int]:
         # (or double-leasing) the same row.
         .with_for_update(skip_locked=True, key_share=True)
     )
+
+
+def _touch(account: m.Account, now: datetime) -> None:
+    """Record activity at most once a minute: a write on every claim would be a hot row."""
+    if account.last_active_at is None or now - account.last_active_at > ACTIVITY_RESOLUTION:
+        account.last_active_at = now
 
 
 async def _own_assignment(
@@ -241,7 +248,7 @@ async def submit(
         task.state = m.TaskState.IN_REVIEW
         if job.reviews_required == 0:
             await outbox.add(session, "settle", task_id=task.id)
-    account.last_active_at = now
+    _touch(account, now)
     await session.flush()
     return submission
 
