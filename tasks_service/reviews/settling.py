@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasks_service.background import outbox
 from tasks_service.credit.services import recompute_level
 from tasks_service.db import models as m
+from tasks_service.reviews.consensus import (
+    UNKNOWN_RELIABILITY,
+    LabelResponse,
+    TextAnswer,
+    aggregate_labels,
+    decide_text,
+    label_decision,
+)
 from tasks_service.settings import Settings
+
+MAX_LABEL_ANSWERS = 5
+RELIABILITY_MINIMUM = 5  # decided answers before an author's accuracy counts
 
 
 async def settle_task(session: AsyncSession, settings: Settings, task_id: int) -> None:
@@ -32,15 +41,15 @@ async def settle_task(session: AsyncSession, settings: Settings, task_id: int) -
             )
         ).all()
     )
-    if job.reviews_required == 0:
-        if pending:
-            await _accept(session, settings, task, job, _most_common(pending), None, pending)
-        return
     reviews = (
         await session.scalars(
             select(m.Review).where(m.Review.task_id == task.id).order_by(m.Review.id)
         )
     ).all()
+    if job.reviews_required == 0 and not reviews:
+        if pending:
+            await _settle_by_consensus(session, settings, task, job, pending)
+        return
     for submission in pending:
         verdict = _decide([r for r in reviews if r.submission_id == submission.id], job)
         if verdict is None:
@@ -61,18 +70,89 @@ def _decide(reviews: list[m.Review], job: m.Job) -> m.Review | None:
         return decisive[-1]
     approvals = [r for r in reviews if r.verdict != m.Verdict.REJECT]
     rejections = [r for r in reviews if r.verdict == m.Verdict.REJECT]
-    if len(approvals) >= job.reviews_required:
+    required = max(1, job.reviews_required)  # a job without review still gets one when asked
+    if len(approvals) >= required:
         edits = [r for r in approvals if r.verdict == m.Verdict.EDIT]
         return (edits or approvals)[-1]
-    if len(rejections) >= job.reviews_required:
+    if len(rejections) >= required:
         return rejections[-1]
     return None
 
 
-def _most_common(pending: list[m.Submission]) -> m.Submission:
-    """Without review, the answer given most often (the earliest on a tie)."""
-    counts = Counter(repr(s.answer) for s in pending)
-    return max(pending, key=lambda s: (counts[repr(s.answer)], -s.id))
+async def _settle_by_consensus(
+    session: AsyncSession,
+    settings: Settings,
+    task: m.Task,
+    job: m.Job,
+    pending: list[m.Submission],
+) -> None:
+    """Without reviewers: one answer is taken as it is; several must agree.
+
+    Labels go through Dawid-Skene over the whole job (gold rows calibrate the volunteers) and
+    a task that is not yet clear asks for one more answer, up to ``MAX_LABEL_ANSWERS``. Free
+    text is grouped by similarity and weighted by each author's accuracy; when the answers do
+    not agree, the task stays in review for a person to pick, all answers side by side.
+    """
+    if len(pending) == 1 and job.redundancy == 1:
+        await _accept(session, settings, task, job, pending[0], None, pending)
+        return
+    if job.kind == "label":
+        label = await _label_consensus(session, job, task)
+        chosen = next((s for s in pending if s.answer == label), None)
+        if chosen is not None:
+            await _accept(session, settings, task, job, chosen, None, pending)
+        elif task.answers < MAX_LABEL_ANSWERS:
+            task.state = m.TaskState.OPEN
+            task.open_slots += 1  # not clear yet: ask one more volunteer
+        return
+    reliability = await _reliabilities(session, [s.account_id for s in pending])
+    answers = [
+        TextAnswer(
+            s.id,
+            s.answer if isinstance(s.answer, str) else "\n".join(s.answer),
+            reliability.get(s.account_id, UNKNOWN_RELIABILITY),
+        )
+        for s in pending
+    ]
+    decision = decide_text(answers)
+    if decision.accept is not None:
+        chosen = next(s for s in pending if s.id == decision.accept)
+        await _accept(session, settings, task, job, chosen, None, pending)
+
+
+async def _label_consensus(session: AsyncSession, job: m.Job, task: m.Task) -> str | None:
+    rows = await session.execute(
+        select(m.Submission.task_id, m.Submission.account_id, m.Submission.answer).where(
+            m.Submission.job_id == job.id,
+            m.Submission.status.in_([m.SubmissionStatus.PENDING, m.SubmissionStatus.ACCEPTED]),
+        )
+    )
+    responses = [LabelResponse(t, a, str(answer)) for t, a, answer in rows]
+    gold = {
+        t: str(g)
+        for t, g in await session.execute(
+            select(m.Task.id, m.Task.gold_answer).where(
+                m.Task.job_id == job.id, m.Task.gold_answer.is_not(None)
+            )
+        )
+    }
+    posterior = aggregate_labels(responses, gold).get(task.id)
+    return label_decision(posterior) if posterior is not None else None
+
+
+async def _reliabilities(session: AsyncSession, account_ids: list[int]) -> dict[int, float]:
+    """Each author's share of reviewed answers accepted; unknown until something was decided."""
+    status = m.Submission.status
+    rows = await session.execute(
+        select(
+            m.Submission.account_id,
+            func.count().filter(status == m.SubmissionStatus.ACCEPTED),
+            func.count().filter(status == m.SubmissionStatus.REJECTED),
+        )
+        .where(m.Submission.account_id.in_(account_ids))
+        .group_by(m.Submission.account_id)
+    )
+    return {a: ok / (ok + bad) for a, ok, bad in rows if ok + bad >= RELIABILITY_MINIMUM}
 
 
 async def _accept(
