@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain, pairwise
 from typing import Any
 
 from markdown_it.common.utils import MD_TRIM_CHARS
@@ -44,18 +45,18 @@ def answer_edit(
     """The span of the unit in ``document`` and the Markdown that replaces it."""
     spans, join = _checked(locator, len(document))
     markup = {p.token: p.text for p in placeholders if is_markup(p.token)}
-    # Leading spaces could make an indented code block, two trailing ones a hard line break.
     pipe = _PIPES[locator.get("cell") is True]
-    lines = [_line(line.strip(" \t"), markup, pipe) for line in _NEWLINE.split(answer)]
-    lines = [line for line in lines if line.strip()]
-    out = []
-    for index, line in enumerate(lines):
-        if index:
-            out.append(
-                document[spans[index - 1][1] : spans[index][0]] if index < len(spans) else join
-            )
-        out.append(line)
-    return spans[0][0], spans[-1][1], "".join(out)
+    # Leading spaces could make an indented code block, two trailing ones a hard line break.
+    lines = [line.strip(" \t") for line in _NEWLINE.split(answer) if line.strip(" \t")]
+    if not lines:
+        return spans[0][0], spans[-1][1], ""
+    breaks = [document[a[1] : b[0]] for a, b in pairwise(spans)][: len(lines) - 1]
+    breaks += [join] * (len(lines) - 1 - len(breaks))
+    after = document[spans[-1][1] : spans[-1][1] + 1]  # what follows the unit in the file
+    ends = [*breaks, after]
+    out = [_line(line, markup, pipe, end) for line, end in zip(lines, ends, strict=True)]
+    joined = chain.from_iterable(zip(out, [*breaks, ""], strict=True))
+    return spans[0][0], spans[-1][1], "".join(joined)
 
 
 def _checked(locator: dict[str, Any], length: int) -> tuple[list[tuple[int, int]], str]:
@@ -77,9 +78,12 @@ def _checked(locator: dict[str, Any], length: int) -> tuple[list[tuple[int, int]
     return checked, join
 
 
-def _line(line: str, markup: dict[str, str], pipe: str) -> str:
-    """One answer line: the unit's tokens expanded, the text between them escaped."""
-    parts: list[tuple[str, str]] = []  # (token or "", text)
+def _line(line: str, markup: dict[str, str], pipe: str, after: str) -> str:
+    """One answer line: the unit's tokens expanded, the text between them escaped.
+
+    ``after`` is what follows the line in the file, for the escapes that look ahead.
+    """
+    parts: list[tuple[str, str]] = []  # (token, its markup) or ("", answer text), alternating
     position = 0
     for m in TOKEN.finditer(line):
         if m.group() in markup:
@@ -87,19 +91,26 @@ def _line(line: str, markup: dict[str, str], pipe: str) -> str:
             position = m.end()
     parts.append(("", line[position:]))
     out = []
-    for index, (token, text) in enumerate(parts):
-        if token:
-            out.append(text)
-            continue
-        before, after = parts[index - 1] if index else ("", ""), parts[index + 1 : index + 2]
+    for index in range(0, len(parts), 2):
+        previous = parts[index - 1] if index else ("", "")
+        following = parts[index + 1] if index + 1 < len(parts) else ("", after)
         edges = _Edges(
             first=index == 0,
-            last=not after,
-            opened=bool(before[0]) and not before[0].startswith("</") and before[1][-1:] in "*_",
-            closed=bool(after) and after[0][0].startswith("</") and after[0][1][:1] in "*_",
+            last=index == len(parts) - 1,
+            opened=_emphasis(previous, opening=True),
+            closed=_emphasis(following, opening=False),
+            following=following[1],
         )
-        out.append(_escape(text, pipe, edges))
+        out += [_escape(parts[index][1], pipe, edges), following[1] if following[0] else ""]
     return "".join(out)
+
+
+def _emphasis(part: tuple[str, str], *, opening: bool) -> bool:
+    """Whether the part is a token opening (or closing) emphasis with ``*`` or ``_``."""
+    token, markup = part
+    if not token or token.startswith("</") == opening:
+        return False
+    return (markup[-1:] if opening else markup[:1]) in ("*", "_")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,11 +121,12 @@ class _Edges:
     last: bool
     opened: bool
     closed: bool
+    following: str  # the text right after this piece
 
 
 def _escape(text: str, pipe: str, edges: _Edges) -> str:
     """Backslashes before the characters that would start markup here, and only those."""
-    marks = {i for i, c in enumerate(text) if _starts_markup(text, i, c, edges.last)}
+    marks = {i for i, c in enumerate(text) if _starts_markup(text, i, c, edges.following)}
     if edges.first and _BLOCK_START.match(text):
         marks.add(0)
     if edges.first and (m := _ORDERED.match(text)):
@@ -140,14 +152,14 @@ def _references(text: str, edges: _Edges) -> Iterator[int]:
     yield from range(len(trail), len(text))
 
 
-def _starts_markup(text: str, i: int, character: str, last: bool) -> bool:
-    following = text[i + 1 : i + 2]
+def _starts_markup(text: str, i: int, character: str, after: str) -> bool:
+    ahead = text[i + 1 : i + 40] + after  # enough for the longest entity
     if character in _ALWAYS:
         return True
     if character == "_":  # only an underscore inside a word can never be emphasis
-        return not (text[i - 1 : i].isalnum() and following.isalnum())
+        return not (text[i - 1 : i].isalnum() and text[i + 1 : i + 2].isalnum())
     if character == "<":
-        return not following or _TAG_START.match(following) is not None
+        return _TAG_START.match(ahead) is not None
     if character == "&":
-        return _ENTITY.match(text, i) is not None
-    return character == "!" and not following and not last  # "!" before a link's "["
+        return _ENTITY.match(character + ahead) is not None
+    return character == "!" and ahead.startswith("[")  # an image

@@ -30,6 +30,9 @@ _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
 # A line starting with one of these may continue a list, a block quote or indented code.
 _MAY_CONTINUE = " \t>-+*0123456789"
 _LIST_MARKER = re.compile(r"[-+*]|[0-9]{1,9}[.)]")
+# Only which labels are defined matters (a link's destination stays in its token's original
+# text), so every label shares one small entry: a file with many definitions stays small.
+_DEFINED = {"href": "", "title": ""}
 _NOTES = {"blockquote_open": "block quote", "list_item_open": "list item"}
 
 Line = tuple[int, int, int]  # start, end before the line break, start of the next line
@@ -129,7 +132,7 @@ def _parse(
         tokens = tokens[:at]
     for label, reference in env.get("references", {}).items() if collect else ():
         if cut is None or reference["map"][0] < cut:
-            references.setdefault(label, reference)
+            references.setdefault(label, _DEFINED)
     return tokens
 
 

@@ -159,6 +159,8 @@ class _Walk:
     def literal(self, start: int, end: int) -> None:
         """Text; but the unused part of a ``*``/``_`` run that emphasis takes from goes into
         the emphasis token, since the run's length decides what it matches (rule of 3)."""
+        if start == end:
+            return
         last = self.out[-1] if self.out else None
         if last and start == self.emphasis and self.raw[start:end].startswith(last.text[-1]):
             run = len(self.raw[start:end]) - len(self.raw[start:end].lstrip(last.text[-1]))
