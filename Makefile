@@ -33,3 +33,4 @@ bench: install
 	$(BIN)/python bench/core.py
 	$(BIN)/python bench/split.py
 	$(BIN)/python bench/claim.py
+	$(BIN)/python bench/quality.py

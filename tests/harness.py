@@ -148,3 +148,25 @@ class Api:
             )
             assert verdict_response.status_code == 201, verdict_response.text
             done += 1
+
+
+def assert_problem(response: httpx.Response, status: int, fragment: str) -> dict[str, Any]:
+    """A problem-details answer with this status whose detail says ``fragment``."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status
+    assert fragment in body["detail"], body
+    return dict(body)
+
+
+async def leases(api: Api, headers: dict[str, str]) -> list[dict[str, Any]]:
+    response = await api.client.get(f"{API}/me/assignments", headers=headers)
+    assert response.status_code == 200, response.text
+    return list(response.json())
+
+
+async def submissions(api: Api, headers: dict[str, str]) -> list[dict[str, Any]]:
+    response = await api.client.get(f"{API}/me/submissions", headers=headers)
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])

@@ -8,32 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.harness import API, Api
+from tests.harness import API, Api, assert_problem, leases, submissions
 
 TEXT = b"Hello world.\n"
-
-
-def assert_problem(response: httpx.Response, status: int, fragment: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status
-    assert fragment in body["detail"], body
-
-
-async def leases(api: Api, headers: dict[str, str]) -> list[dict[str, Any]]:
-    response = await api.client.get(f"{API}/me/assignments", headers=headers)
-    assert response.status_code == 200, response.text
-    return list(response.json())
-
-
-async def submissions(api: Api, headers: dict[str, str]) -> list[dict[str, Any]]:
-    response = await api.client.get(f"{API}/me/submissions", headers=headers)
-    assert response.status_code == 200, response.text
-    return list(response.json()["items"])
 
 
 async def one_task_job(api: Api, content: bytes = TEXT, **project: Any) -> tuple[Any, ...]:

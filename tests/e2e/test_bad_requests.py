@@ -9,40 +9,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import update
 
 from tasks_service.db import models as m
-from tests.harness import API, PASSWORD, Api
+from tests.harness import API, PASSWORD, Api, assert_problem, leases, submissions
 
 TEXT = b"First paragraph.\n\nSecond paragraph.\n"
 BEYOND_INT64 = 2**63
 
 
-def assert_problem(response: httpx.Response, status: int, fragment: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status
-    assert fragment in body["detail"], body
-    return dict(body)
-
-
 def error_messages(body: dict[str, Any]) -> str:
     return " ".join(error["message"] for error in body.get("errors", []))
-
-
-async def leases(api: Api, headers: dict[str, str]) -> list[dict[str, Any]]:
-    response = await api.client.get(f"{API}/me/assignments", headers=headers)
-    assert response.status_code == 200, response.text
-    return list(response.json())
-
-
-async def submissions(api: Api, headers: dict[str, str]) -> list[dict[str, Any]]:
-    response = await api.client.get(f"{API}/me/submissions", headers=headers)
-    assert response.status_code == 200, response.text
-    return list(response.json()["items"])
 
 
 async def two_task_job(api: Api) -> tuple[dict[str, str], dict[str, str], dict[str, Any]]:

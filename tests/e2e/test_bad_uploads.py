@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from tasks_service.db import models as m
 from tasks_service.settings import Settings
-from tests.harness import API, Api
+from tests.harness import API, Api, assert_problem
 
 UPLOAD_LIMIT = 1000
 TEXT = b"First paragraph.\n\nSecond paragraph.\n"
@@ -54,14 +54,6 @@ async def upload(
         data={"spec": spec},
         headers=headers,
     )
-
-
-def assert_problem(response: httpx.Response, status: int, fragment: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status
-    assert fragment in body["detail"], body
 
 
 async def assert_no_job_stored(api: Api, headers: dict[str, str]) -> None:
