@@ -234,9 +234,9 @@ def test_escapes_and_entities_read_as_characters() -> None:
 
 
 def test_text_that_looks_like_a_token_becomes_one() -> None:
-    (unit,) = units("Press <1> then </2>.")
-    assert unit.source == "Press <1/> then <2/>."
-    assert [p.text for p in unit.placeholders] == ["<1>", "</2>"]
+    (unit,) = units("Press <1> then </2>, \\<3> or &lt;4/> *now*.")
+    assert unit.source == "Press <1/> then <2/>, <3/> or <4/> <5>now</5>."
+    assert [p.text for p in unit.placeholders][:4] == ["<1>", "</2>", "\\<3>", "&lt;4/>"]
 
 
 def test_the_unused_part_of_an_emphasis_run_stays_with_its_token() -> None:

@@ -12,6 +12,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any, Literal
 
 from markdown_it.rules_inline import StateInline, autolink, backtick, html_inline, image, link
@@ -43,7 +44,56 @@ class Span:
 
 
 def spans(document: str, block: Block, references: dict[str, Any]) -> list[Span]:
-    return _Walk(document, block, references).run()
+    return _protected(_Walk(document, block, references).run(), document)
+
+
+def _protected(block_spans: list[Span], document: str) -> list[Span]:
+    """Text that reads like a tag (``<1>``, maybe made of an escape and letters) becomes a
+    token: a volunteer could not keep a tag that the unit does not have."""
+    out: list[Span] = []
+    run: list[Span] = []
+    for span in [*block_spans, None]:
+        if span is not None and span.role in ("text", "atom"):
+            run.append(span)
+            continue
+        out += _protected_run(run, document)
+        out += [span] if span else []
+        run = []
+    return out
+
+
+def _protected_run(run: list[Span], document: str) -> list[Span]:
+    visible = "".join(span.text for span in run)
+    starts = list(accumulate((len(span.text) for span in run), initial=0))
+    out: list[Span] = []
+    done = 0
+    for m in TOKEN.finditer(visible):
+        first = bisect_right(starts, m.start()) - 1
+        last = bisect_right(starts, m.end() - 1) - 1
+        begin = starts[first] if run[first].role == "atom" else m.start()
+        end = starts[last + 1] if run[last].role == "atom" else m.end()
+        if begin < done:
+            continue
+        out += _cut(run, starts, done, begin)
+        upload = run[first].start + (begin - starts[first])
+        stop = run[last].end if run[last].role == "atom" else run[last].start + end - starts[last]
+        out.append(Span(document[upload:stop], upload, stop, "alone"))
+        done = end
+    return out + _cut(run, starts, done, len(visible))
+
+
+def _cut(run: list[Span], starts: list[int], begin: int, end: int) -> list[Span]:
+    """The spans of ``run`` between two visible positions, text spans cut to fit."""
+    out = []
+    for span, start, stop in zip(run, starts, starts[1:], strict=False):
+        low, high = max(begin, start) - start, min(end, stop) - start
+        if low >= high:
+            continue
+        if span.role == "atom" or (low, high) == (0, len(span.text)):
+            out.append(span)
+        else:
+            out.append(Span(span.text[low:high], span.start + low, span.start + high, "text"))
+    return out
 
 
 class _Walk:
@@ -138,13 +188,7 @@ class _Walk:
             raise self.error()
 
     def text(self, start: int, end: int) -> None:
-        """Literal text, split where it crosses segments, with token-like text made a token
-        (the volunteer could not keep a ``<1>`` that is no tag of the unit)."""
-        for m in TOKEN.finditer(self.raw, start, end):
-            self.text(start, m.start())
-            self.position = m.start()
-            self.markup(m.end(), "alone")
-            start = m.end()
+        """Literal text, split where it crosses segments."""
         while start < end:
             index = bisect_right(self.starts, start) - 1
             raw_start, offset, length = self.block.segments[index]
