@@ -37,7 +37,7 @@ from tasks_service.jobs.formats.xliff_tree import (
 
 # Inline elements with translatable text inside; every other inline element is one token.
 _PAIRED = {"1": frozenset({"g", "mrk"}), "2": frozenset({"pc", "mrk"})}
-_TODO_STATES = frozenset({"new", "needs-translation"})
+_UNTRANSLATED_STATES = frozenset({"new", "needs-translation"})
 _LAST_LINE = re.compile(r"(?:\r\n|\r|\n)[ \t]*\Z")
 
 
@@ -116,7 +116,7 @@ def _v1_unit(text: str, unit: Node, prefix: str, language: str | None) -> Iterat
     source, target = unit.child("source"), unit.child("target")
     if source is None:
         return
-    if target is not None and not (_empty(target) or target.attrib.get("state") in _TODO_STATES):
+    if target is not None and not (_empty(target) or target.attrib.get("state") in _UNTRANSLATED_STATES):
         return
     resname, unit_id = unit.attrib.get("resname"), unit.attrib.get("id", "")
     notes = [f"Name: {resname}" if resname else f"ID: {unit_id}"]
