@@ -116,7 +116,9 @@ def _v1_unit(text: str, unit: Node, prefix: str, language: str | None) -> Iterat
     source, target = unit.child("source"), unit.child("target")
     if source is None:
         return
-    if target is not None and not (_empty(target) or target.attrib.get("state") in _UNTRANSLATED_STATES):
+    if target is not None and not (
+        _empty(target) or target.attrib.get("state") in _UNTRANSLATED_STATES
+    ):
         return
     resname, unit_id = unit.attrib.get("resname"), unit.attrib.get("id", "")
     notes = [f"Name: {resname}" if resname else f"ID: {unit_id}"]
