@@ -3,7 +3,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-import msgspec
 from litestar import Controller, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
@@ -11,13 +10,9 @@ from litestar.params import Body, QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tasks_service.credit.ladder import rule_for
-from tasks_service.credit.services import job_credits, ladder
+from tasks_service.credit.listings import job_credit_list
 from tasks_service.db import models as m
-from tasks_service.errors import Conflict
-from tasks_service.jobs import schemas, services
-from tasks_service.jobs.assembly import build_document
-from tasks_service.jobs.formats import get_format
+from tasks_service.jobs import downloads, schemas, services
 from tasks_service.pagination import Cursor, Limit, decode_cursor, next_cursor
 from tasks_service.settings import Settings
 
@@ -93,18 +88,11 @@ class JobController(Controller):
         self, job_id: int, account: m.Account, db_session: AsyncSession, partial: bool = False
     ) -> Response[bytes]:
         job = await services.get_visible(db_session, account, job_id)
-        if job.status != m.JobStatus.COMPLETE and not partial:
-            raise Conflict(
-                f"job {job_id} is {job.status}, not complete; ask for ?partial=true to get the "
-                "document with the source wherever no answer is accepted yet"
-            )
-        content = await build_document(db_session, job)
-        fmt = get_format(job.format)
-        name = job.filename or f"job-{job.id}{fmt.extensions[0]}"
+        download = await downloads.result(db_session, job, partial=partial)
         return Response(
-            content,
-            media_type=fmt.media_type,
-            headers={"Content-Disposition": f'attachment; filename="{_safe(name)}"'},
+            download.content,
+            media_type=download.media_type,
+            headers={"Content-Disposition": download.disposition},
         )
 
     @get("/jobs/{job_id:int}/credits")
@@ -112,28 +100,24 @@ class JobController(Controller):
         self, job_id: int, account: m.Account, db_session: AsyncSession, settings: Settings
     ) -> list[schemas.Credit]:
         job = await services.get_visible(db_session, account, job_id)
-        return await _credits(db_session, settings, job)
+        return await job_credit_list(db_session, settings, job.id)
 
     @get("/jobs/{job_id:int}/credits.txt", media_type="text/plain; charset=utf-8")
     async def credits_text(
         self, job_id: int, account: m.Account, db_session: AsyncSession, settings: Settings
-    ) -> str:
+    ) -> Response[bytes]:
         """The file to keep beside a Markdown or HTML result: git's co-author trailers."""
         job = await services.get_visible(db_session, account, job_id)
-        return "".join(
-            f"Co-authored-by: {c.username} <{c.username}@users.noreply.tasks>\n"
-            for c in await _credits(db_session, settings, job)
-        )
+        download = await downloads.credits_text(db_session, settings, job)
+        return Response(download.content, media_type=download.media_type)
 
     @get("/jobs/{job_id:int}/export", media_type="application/jsonl")
     async def export(
         self, job_id: int, account: m.Account, db_session: AsyncSession, settings: Settings
     ) -> Response[bytes]:
         job = await services.get_owned(db_session, account, job_id)
-        lines = await services.export_lines(db_session, job)
-        body = b"".join(msgspec.json.encode(line) + b"\n" for line in lines)
-        credits = {"CREDITS": await _credits(db_session, settings, job)}
-        return Response(body + msgspec.json.encode(credits) + b"\n", media_type="application/jsonl")
+        download = await downloads.export(db_session, settings, job)
+        return Response(download.content, media_type=download.media_type)
 
     @post("/jobs/{job_id:int}/cancel", status_code=200)
     async def cancel(
@@ -142,15 +126,3 @@ class JobController(Controller):
         job = await services.get_owned(db_session, account, job_id)
         await services.cancel(db_session, job)
         return await services.view(db_session, job)
-
-
-def _safe(filename: str) -> str:
-    return "".join(c for c in filename if c.isalnum() or c in "._- ")[:120] or "result"
-
-
-async def _credits(session: AsyncSession, settings: Settings, job: m.Job) -> list[schemas.Credit]:
-    rules = ladder(settings.levels_file)
-    return [
-        schemas.Credit(username=u, level_name=rule_for(rules, lvl).name, accepted=a, credit=c)
-        for u, lvl, a, c in await job_credits(session, job.id)
-    ]

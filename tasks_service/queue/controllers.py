@@ -5,12 +5,11 @@ from typing import Annotated
 from litestar import Controller, Response, get, post
 from litestar.params import HeaderParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasks_service.db import models as m
 from tasks_service.pagination import Cursor, Limit, decode_cursor, next_cursor
-from tasks_service.queue import schemas, services
+from tasks_service.queue import listings, schemas, services
 from tasks_service.queue.task_view import seconds_left, task_view
 from tasks_service.settings import Settings
 
@@ -93,26 +92,9 @@ class QueueController(Controller):
         assignment_state: Annotated[m.AssignmentState | None, QueryParameter(name="state")] = None,
         limit: Limit = 50,
     ) -> list[schemas.AssignmentView]:
-        stmt = (
-            select(m.Assignment)
-            .where(m.Assignment.account_id == account.id)
-            .order_by(m.Assignment.id.desc())
-            .limit(limit)
+        return await listings.assignments_of(
+            db_session, account, state=assignment_state, limit=limit
         )
-        if assignment_state is not None:
-            stmt = stmt.where(m.Assignment.state == assignment_state)
-        return [
-            schemas.AssignmentView(
-                assignment_id=a.id,
-                task_id=a.task_id,
-                job_id=a.job_id,
-                state=a.state,
-                created_at=a.created_at,
-                lease_expires_at=a.expires_at,
-                lease_seconds_left=seconds_left(a.expires_at) if a.state == "active" else 0,
-            )
-            for a in (await db_session.scalars(stmt)).all()
-        ]
 
     @get("/me/submissions")
     async def my_submissions(
@@ -123,33 +105,8 @@ class QueueController(Controller):
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> schemas.SubmissionPage:
-        stmt = (
-            select(m.Submission, m.Task.source)
-            .join(m.Task, m.Task.id == m.Submission.task_id)
-            .where(m.Submission.account_id == account.id)
-            .order_by(m.Submission.id.desc())
-            .limit(limit)
+        items = await listings.submissions_of(
+            db_session, account, status=status, limit=limit, before_id=decode_cursor(cursor)
         )
-        if status is not None:
-            stmt = stmt.where(m.Submission.status == status)
-        if (before := decode_cursor(cursor)) is not None:
-            stmt = stmt.where(m.Submission.id < before)
-        rows = (await db_session.execute(stmt)).all()
-        items = [
-            schemas.SubmissionView(
-                submission_id=s.id,
-                task_id=s.task_id,
-                job_id=s.job_id,
-                source=source,
-                answer=s.answer,
-                status=s.status,
-                reason=s.reason,
-                checks=s.checks,
-                late=s.late,
-                created_at=s.created_at,
-                decided_at=s.decided_at,
-            )
-            for s, source in rows
-        ]
-        last = rows[-1][0].id if rows else None
-        return schemas.SubmissionPage(items=items, next_cursor=next_cursor(last, len(rows), limit))
+        last = items[-1].submission_id if items else None
+        return schemas.SubmissionPage(items=items, next_cursor=next_cursor(last, len(items), limit))
