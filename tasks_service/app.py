@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar, Router
 from litestar.di import Provide
+from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
@@ -23,6 +24,8 @@ from tasks_service.projects.controllers import ProjectController
 from tasks_service.queue.controllers import QueueController
 from tasks_service.reviews.controllers import ReviewController
 from tasks_service.settings import Settings, load_settings
+from tasks_service.web.errors import not_found
+from tasks_service.web.router import template_config, web_router
 from workers.context import WorkerContext, connect_redis
 from workers.dispatch import Background
 
@@ -70,13 +73,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     prometheus = PrometheusConfig(app_name="tasks_service", group_path=True)
     return Litestar(
-        route_handlers=[api, OpsController, PrometheusController],
+        route_handlers=[api, OpsController, PrometheusController, web_router(settings)],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),
             "db_session": Provide(provide_db_session),
             "account": Provide(provide_account),
         },
-        exception_handlers=exception_handlers,
+        exception_handlers={**exception_handlers, NotFoundException: not_found},
+        template_config=template_config(),
         lifespan=[lifespan],
         middleware=[prometheus.middleware],
         openapi_config=OpenAPIConfig(

@@ -34,6 +34,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     queue_name: str = "tasks_service"
     data_dir: str = str(DEFAULT_DATA_DIR)
     auto_migrate: bool = False
+    # Believe X-Forwarded-Proto (a TLS-terminating proxy in front): web cookies become Secure.
+    trust_proxy_headers: bool = False
 
     @property
     def effective_database_url(self) -> str:

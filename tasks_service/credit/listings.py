@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasks_service.accounts.services import get_by_username
@@ -57,7 +57,8 @@ async def contributor(
     stats = await account_stats(session, account, settings, m.utcnow())
     jobs = (
         await session.scalars(
-            select(distinct(m.Job.id))
+            select(m.Job.id)
+            .distinct()
             .join(m.Submission, m.Submission.job_id == m.Job.id)
             .join(m.Project, m.Project.id == m.Job.project_id)
             .where(

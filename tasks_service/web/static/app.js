@@ -1,0 +1,168 @@
+// Small enhancements over plain forms: every page works without this file.
+(function () {
+  "use strict";
+  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
+  function post(url) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "x-csrf-token": csrf, "accept": "application/json" },
+    });
+  }
+
+  // Lease countdown; typing extends the lease (at most every EXTEND_EVERY seconds).
+  var EXTEND_EVERY = 20;
+  var lease = document.querySelector("[data-lease]");
+  if (lease) {
+    var clock = lease.querySelector("[data-lease-clock]");
+    var deadline = Date.now() + Number(lease.dataset.seconds) * 1000;
+    var lastExtend = Date.now();
+    var extending = false;
+    var tick = function () {
+      var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+      var min = Math.floor(left / 60), sec = left % 60;
+      clock.textContent = left > 0 ? min + ":" + (sec < 10 ? "0" : "") + sec : "time is up";
+      lease.classList.toggle("low", left < 60);
+    };
+    tick();
+    setInterval(tick, 1000);
+    var url = lease.dataset.extendUrl;
+    if (url) {
+      document.addEventListener("input", function (event) {
+        if (!event.target.matches("[data-answer]") || extending) return;
+        if (Date.now() - lastExtend < EXTEND_EVERY * 1000) return;
+        extending = true;
+        post(url).then(function (response) {
+          return response.ok ? response.json() : null;
+        }).then(function (body) {
+          if (body) {
+            deadline = Date.now() + body.lease_seconds_left * 1000;
+            lastExtend = Date.now();
+          }
+        }).finally(function () { extending = false; });
+      });
+    }
+  }
+
+  // Placeholder chips: insert at the caret of the answer field last used.
+  var fields = Array.prototype.slice.call(document.querySelectorAll("[data-answer]"));
+  var target = fields[0];
+  fields.forEach(function (field) {
+    field.addEventListener("focus", function () { target = field; });
+  });
+  function insert(token) {
+    if (!target) return;
+    var start = target.selectionStart, end = target.selectionEnd, value = target.value;
+    target.value = value.slice(0, start) + token + value.slice(end);
+    target.focus();
+    target.setSelectionRange(start + token.length, start + token.length);
+    target.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+  var chips = Array.prototype.slice.call(document.querySelectorAll(".chip[data-token]"));
+  chips.forEach(function (chip) {
+    chip.addEventListener("click", function () { insert(chip.dataset.token); });
+  });
+
+  // Keyboard: Ctrl+Enter submits, Esc skips, Alt+1..9 inserts a placeholder.
+  var taskForm = document.querySelector("[data-task-form]");
+  var skipForm = document.getElementById("skip-form");
+  if (taskForm) {
+    document.addEventListener("keydown", function (event) {
+      if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
+        event.preventDefault();
+        taskForm.requestSubmit();
+      } else if (event.key === "Escape" && skipForm && !event.target.closest("details[open] summary")) {
+        event.preventDefault();
+        skipForm.requestSubmit();
+      } else if (event.altKey && /^Digit[1-9]$/.test(event.code)) {
+        var chip = chips[Number(event.code.slice(5)) - 1];
+        if (chip) {
+          event.preventDefault();
+          insert(chip.dataset.token);
+        }
+      }
+    });
+  }
+
+  // Forms that ask before doing something that cannot be undone.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
+
+  // Job status polling while a file is split.
+  function pollJob(url, onDone) {
+    var check = function () {
+      fetch(url, { credentials: "same-origin", headers: { accept: "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (job) {
+          if (job.status === "splitting") setTimeout(check, 700);
+          else onDone(job);
+        })
+        .catch(function () { setTimeout(check, 2000); });
+    };
+    check();
+  }
+  var splitting = document.querySelector("[data-split-poll]");
+  if (splitting) {
+    pollJob(splitting.dataset.splitPoll, function () { window.location.reload(); });
+  }
+
+  // Job upload: an upload progress bar, then a splitting progress bar, then the job page.
+  var upload = document.querySelector("form[data-upload]");
+  if (upload) {
+    upload.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var status = upload.querySelector("[data-upload-status]");
+      var bar = document.getElementById("upload-progress");
+      var split = document.getElementById("split-progress");
+      var message = upload.querySelector("[data-upload-message]");
+      var problem = document.getElementById("upload-error");
+      var button = upload.querySelector("button[type=submit]");
+      problem.hidden = true;
+      status.hidden = false;
+      button.disabled = true;
+      bar.value = 0;
+      split.value = 0;
+      message.textContent = "Uploading…";
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", upload.action);
+      xhr.setRequestHeader("x-csrf-token", csrf);
+      xhr.setRequestHeader("accept", "application/json");
+      xhr.upload.addEventListener("progress", function (e) {
+        if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
+      });
+      xhr.addEventListener("load", function () {
+        var body = {};
+        try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
+        if (xhr.status !== 202) {
+          status.hidden = true;
+          button.disabled = false;
+          problem.textContent = body.detail || "The upload was refused (" + xhr.status + ").";
+          problem.hidden = false;
+          problem.focus();
+          return;
+        }
+        bar.value = 100;
+        split.removeAttribute("value");  // indeterminate until the split is done
+        message.textContent = "Uploaded. Splitting into tasks…";
+        pollJob(body.url + "/status", function (job) {
+          split.value = 100;
+          message.textContent = job.status === "open"
+            ? "Split into " + job.tasks_total + " tasks."
+            : "The split ended: " + job.status + (job.error ? " (" + job.error + ")" : "");
+          setTimeout(function () { window.location.href = body.url; }, 600);
+        });
+      });
+      xhr.addEventListener("error", function () {
+        status.hidden = true;
+        button.disabled = false;
+        problem.textContent = "The upload failed: the connection dropped. Try again.";
+        problem.hidden = false;
+      });
+      xhr.send(new FormData(upload));
+    });
+  }
+})();

@@ -1,0 +1,264 @@
+"""The web client in a real browser (Debian's Chromium driven by Playwright).
+
+The app runs in a real uvicorn server on a free port in this test's event loop, on its own
+PostgreSQL database. Screenshots of every page at 360 px and 1280 px go to
+tests/web/screenshots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+
+from tasks_service.app import create_app
+from tasks_service.settings import Settings
+from tests.harness import PASSWORD
+
+pytestmark = pytest.mark.postgres_only
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = Path(__file__).parent / "screenshots"
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+MARKDOWN = b"# Welcome\n\nHello **world**, nice to meet you.\n\nThanks for reading.\n"
+REASON = "Please translate the words only, without any code."
+
+
+@pytest.fixture
+async def server(settings: Settings, engine: object) -> AsyncIterator[str]:
+    """The whole service behind uvicorn on a free port; stopped (lifespan and all) after."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(settings), lifespan="on", log_level="warning")
+    uv = uvicorn.Server(config)
+    serving = asyncio.create_task(uv.serve(sockets=[sock]))
+    while not uv.started:
+        if serving.done():
+            serving.result()
+        await asyncio.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        uv.should_exit = True
+        await serving
+        sock.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        await launched.close()
+
+
+async def shoot(page: Page, name: str) -> None:
+    """The page as it is now, at phone and desktop width."""
+    SHOTS.mkdir(exist_ok=True)
+    size = page.viewport_size
+    for viewport in (PHONE, DESKTOP):
+        await page.set_viewport_size(viewport)
+        await page.screenshot(path=SHOTS / f"{name}-{viewport['width']}.png", full_page=True)
+    if size is not None:
+        await page.set_viewport_size(size)
+
+
+async def person(browser: Browser, base_url: str, viewport: dict[str, int]) -> Page:
+    phone = viewport["width"] < 600
+    context: BrowserContext = await browser.new_context(
+        base_url=base_url,
+        viewport=viewport,  # type: ignore[arg-type]
+        is_mobile=phone,
+        has_touch=phone,
+        accept_downloads=True,
+    )
+    context.set_default_timeout(15_000)
+    return await context.new_page()
+
+
+async def sign_up(page: Page, username: str, shot: str | None = None) -> None:
+    await page.goto("/signup")
+    if shot:
+        await shoot(page, shot)
+    await page.get_by_label("Username").fill(username)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_label("Languages you read and write").fill("en, fr")
+    await page.get_by_role("button", name="Create account").click()
+    await expect(page.get_by_role("heading", name=f"Hello, {username}")).to_be_visible()
+
+
+async def answer(page: Page, text: str, *, keyboard: bool = False) -> None:
+    field = page.get_by_label("Your translation")
+    await field.fill(text)
+    if keyboard:
+        await field.press("Control+Enter")
+    else:
+        await page.get_by_role("button", name="Submit").click()
+
+
+async def source_of(page: Page) -> str:
+    await expect(page).to_have_url(re.compile(r"/tasks/\d+"))
+    return await page.locator("#source").inner_text()
+
+
+async def review_everything(owner: Page, *, reject_containing: str | None = None) -> int:
+    """Approve what is waiting, rejecting (with the reason) the answer to one source."""
+    await owner.goto("/review")
+    await owner.get_by_role("button", name="Review next answer").click()
+    reviewed = 0
+    while "/review/" in owner.url:
+        source = await owner.locator("figure.source blockquote").first.inner_text()
+        if reject_containing and reject_containing in source:
+            answer_text = owner.locator(".answer-text").first
+            await expect(answer_text).to_contain_text("<script>")  # shown, not run
+            assert await owner.evaluate("window.pwned") is None
+            await shoot(owner, "review")
+            await owner.get_by_text("Reject answer 1 with a reason").click()
+            await owner.get_by_label("Reason, shown to the author").fill(REASON)
+            await owner.get_by_role("button", name="Reject answer 1", exact=True).click()
+        else:
+            await owner.get_by_role("button", name="Approve answer 1").click()
+        reviewed += 1
+        await owner.wait_for_load_state()
+    await expect(owner.get_by_role("status")).to_contain_text("Verdict recorded")
+    return reviewed
+
+
+async def test_owner_volunteers_and_reviewer_in_a_real_browser(
+    server: str, browser: Browser
+) -> None:
+    # The owner creates a project and uploads a job; the page shows the upload, then the split.
+    owner = await person(browser, server, DESKTOP)
+    await sign_up(owner, "olga", shot="signup")
+    await owner.get_by_role("link", name="Projects").click()
+    await owner.get_by_label("Name", exact=True).fill("Website")
+    await owner.get_by_role("button", name="Create project").click()
+    await expect(owner).to_have_url(re.compile(r"/projects/\d+$"))
+    await owner.get_by_label("File").set_input_files(
+        {"name": "welcome.md", "mimeType": "text/markdown", "buffer": MARKDOWN}
+    )
+    await owner.get_by_label("Title").fill("Welcome page")
+    await owner.get_by_label("Instructions for volunteers").fill("Friendly, informal French.")
+    await shoot(owner, "project-upload")
+    await owner.get_by_role("button", name="Upload").click()
+    await expect(owner.locator("#upload-progress")).to_have_js_property("value", 100)
+    await expect(owner.locator("[data-upload-message]")).to_have_text("Split into 3 tasks.")
+    await owner.wait_for_url(re.compile(r"/jobs/\d+$"))
+    job_url = owner.url
+    await expect(owner.locator("[data-job-status]")).to_have_text("open")
+    await expect(owner.get_by_text("0 of 3 tasks accepted")).to_be_visible()
+
+    # Vera, on a phone: submits with Ctrl+Enter, skips with Esc, submits with the button.
+    vera = await person(browser, server, PHONE)
+    await sign_up(vera, "vera", shot="home-new")
+    await vera.get_by_role("button", name="Next task").click()
+    assert await source_of(vera) == "Welcome"
+    await shoot(vera, "task")
+    await answer(vera, "Bienvenue", keyboard=True)
+    await expect(vera.get_by_role("status")).to_contain_text("Here is the next task")
+    assert await source_of(vera) == "Hello <1>world</1>, nice to meet you."
+    await vera.keyboard.press("Escape")
+    await expect(vera.get_by_role("status")).to_contain_text("Skipped")
+    assert await source_of(vera) == "Thanks for reading."
+    await answer(vera, "Merci de votre lecture <script>window.pwned = 1</script>")
+    await expect(vera.get_by_role("status")).to_contain_text("Nothing else fits you")
+
+    # Wim, on a phone: a check error shows by the field; placeholder chips fix it.
+    wim = await person(browser, server, PHONE)
+    await sign_up(wim, "wim")
+    await wim.get_by_role("button", name="Next task").click()
+    assert await source_of(wim) == "Hello <1>world</1>, nice to meet you."
+    await answer(wim, "Bonjour le monde, enchanté.")
+    await expect(wim.locator("#answer-error")).to_contain_text("refused")
+    await expect(wim.get_by_label("Your translation")).to_have_attribute("aria-invalid", "true")
+    await shoot(wim, "task-error")
+    field = wim.get_by_label("Your translation")
+    await field.fill("Bonjour ")
+    await wim.locator('.chip[data-token="<1>"]').tap()
+    await wim.keyboard.type("le monde")
+    await wim.locator('.chip[data-token="</1>"]').tap()
+    await wim.keyboard.type(", enchanté.")
+    await expect(field).to_have_value("Bonjour <1>le monde</1>, enchanté.")
+    await wim.get_by_role("button", name="Submit").click()
+    await expect(wim.get_by_role("status")).to_contain_text("Nothing else fits you")
+
+    # The owner reviews: approves two, rejects Vera's last answer with a reason.
+    assert await review_everything(owner, reject_containing="Thanks") == 3
+
+    # Vera sees the outcome and the reason.
+    await vera.get_by_role("link", name="My answers", exact=True).click()
+    rejected = vera.locator("li.submission", has_text="rejected")
+    await expect(rejected).to_contain_text(REASON)
+    await expect(rejected).to_contain_text("<script>window.pwned = 1</script>")
+    assert await vera.evaluate("window.pwned") is None
+    await shoot(vera, "submissions")
+
+    # The task went back to the pool: Wim answers it, the owner approves, the job completes.
+    await wim.goto("/")
+    await wim.get_by_role("button", name="Next task").click()
+    assert await source_of(wim) == "Thanks for reading."
+    await answer(wim, "Merci de votre lecture.")
+    assert await review_everything(owner) == 1
+    await owner.goto(job_url)
+    for _ in range(50):
+        if await owner.locator("[data-job-status]").inner_text() == "complete":
+            break
+        await asyncio.sleep(0.2)
+        await owner.reload()
+    await expect(owner.locator("[data-job-status]")).to_have_text("complete")
+    await expect(owner.get_by_text("3 of 3 tasks accepted")).to_be_visible()
+    await expect(owner.locator("table")).to_contain_text("wim")
+    await shoot(owner, "job-complete")
+
+    # The owner downloads the finished result and the credits.
+    async with owner.expect_download() as result:
+        await owner.get_by_role("link", name="Result", exact=True).click()
+    document = Path(await (await result.value).path()).read_text()
+    assert document == (
+        "# Bienvenue\n\nBonjour **le monde**, enchanté.\n\nMerci de votre lecture.\n"
+    )
+    async with owner.expect_download() as credits:
+        await owner.get_by_role("link", name="Credits").click()
+    trailers = Path(await (await credits.value).path()).read_text().splitlines()
+    assert {line.split(" <")[0] for line in trailers} >= {
+        "Co-authored-by: vera",
+        "Co-authored-by: wim",
+    }
+
+    # The rest of the pages, for the screenshots (and that each renders).
+    await vera.goto("/")
+    await expect(vera.get_by_role("heading", name="Where your work went")).to_be_visible()
+    await expect(vera.get_by_role("link", name="Welcome page")).to_be_visible()
+    await shoot(vera, "home-volunteer")
+    for name, path, heading in (
+        ("profile", "/profile", "Your profile"),
+        ("levels", "/levels", "Levels and what they unlock"),
+        ("leaderboard", "/leaderboard", "Leaderboard"),
+        ("contributor", "/contributors/wim", "wim"),
+        ("not-found", "/no/such/page", "Not Found"),
+    ):
+        await vera.goto(path)
+        await expect(vera.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        await shoot(vera, name)
+    await owner.goto("/projects")
+    await shoot(owner, "projects")
