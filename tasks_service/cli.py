@@ -18,7 +18,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     if settings.is_sqlite or settings.auto_migrate:
         upgrade_to_head(settings.effective_database_url)
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
-    print(f"Tasks service: open http://{shown}:{args.port}/schema (API under /api/v1)", flush=True)
+    print(
+        f"Tasks service: open http://{shown}:{args.port}/ (API under /api/v1, docs at /schema)",
+        flush=True,
+    )
     uvicorn.run(
         "tasks_service.app:create_app",
         factory=True,

@@ -352,3 +352,72 @@ async def test_public_pages_and_friendly_errors(api: Api, people: People) -> Non
     assert icon.content.startswith(b"\x89PNG") and icon.content[16:24] == bytes.fromhex(
         "0000020000000200"
     )
+
+
+PLURAL_PO = b"""msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\\n"
+"Plural-Forms: nplurals=2; plural=(n > 1);\\n"
+
+msgid "%d file"
+msgid_plural "%d files"
+msgstr[0] ""
+msgstr[1] ""
+"""
+
+
+async def test_plural_tasks_ask_one_field_per_form_and_label_tasks_offer_buttons(
+    api: Api, people: People
+) -> None:
+    owner = await api.register("owner")
+    project_id = await api.project(owner)
+    po = await api.job_ready(owner, project_id, PLURAL_PO, "app.po")
+    rows = await api.job_ready(
+        owner,
+        project_id,
+        b"text,id\nwhiskers,1\n",
+        "animals.csv",
+        kind="label",
+        target_language=None,
+        choices=["cat", "dog"],
+        template="Which animal has {text}?",
+    )
+    pat = people()
+    await pat.sign_up("pat")
+
+    claimed = await pat.post("/tasks/next")
+    path = claimed.headers["location"]
+    page = await pat.get(path)
+    job_id = po["id"] if 'name="plural_count" value="2"' in page.text else rows["id"]
+    if job_id == po["id"]:
+        assert 'for="answer_0">Your translation, form “one”' in page.text
+        assert 'for="answer_1">Your translation, form “other”' in page.text
+        one_form = await pat.post(path + "/submit", {"plural_count": "2", "answer_0": "%d fichier"})
+        assert one_form.status_code == 422  # the blank second form is refused by the checks
+        done = await pat.post(
+            path + "/submit",
+            {"plural_count": "2", "answer_0": "%d fichier", "answer_1": "%d fichiers"},
+        )
+        path = done.headers["location"].split("?")[0]
+        page = await pat.get(path)
+    assert "Which animal has whiskers?" in page.text
+    for choice in ("cat", "dog"):
+        assert f'name="answer" value="{choice}">{choice}</button>' in page.text
+    assert ">Submit" not in page.text  # a tap on a choice is the submission
+    chosen = await pat.post(path + "/submit", {"answer": "cat"})
+    assert chosen.status_code == 303
+    if job_id != po["id"]:
+        path = chosen.headers["location"].split("?")[0]
+        page = await pat.get(path)
+        assert 'name="plural_count" value="2"' in page.text
+
+    answers = {
+        item["answer"] if isinstance(item["answer"], str) else tuple(item["answer"])
+        for item in (
+            await api.client.get(
+                f"{API}/me/submissions",
+                headers={"Authorization": f"Bearer {pat.session_token}"},
+            )
+        ).json()["items"]
+    }
+    assert "cat" in answers
