@@ -8,18 +8,20 @@ tests/web/screenshots/ for a person to look at.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from tasks_service.app import create_app
 from tasks_service.settings import Settings
-from tests.harness import PASSWORD
+from tests.harness import API, PASSWORD
 
 pytestmark = pytest.mark.postgres_only
 
@@ -45,7 +47,9 @@ async def server(settings: Settings, engine: object) -> AsyncIterator[str]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), lifespan="on", log_level="warning")
+    config = uvicorn.Config(
+        create_app(settings), lifespan="on", log_level="warning", timeout_graceful_shutdown=2
+    )
     uv = uvicorn.Server(config)
     serving = asyncio.create_task(uv.serve(sockets=[sock]))
     while not uv.started:
@@ -60,7 +64,7 @@ async def server(settings: Settings, engine: object) -> AsyncIterator[str]:
         sock.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
@@ -262,3 +266,42 @@ async def test_owner_volunteers_and_reviewer_in_a_real_browser(
         await shoot(vera, name)
     await owner.goto("/projects")
     await shoot(owner, "projects")
+
+
+async def test_typing_keeps_a_short_lease_alive(server: str, browser: Browser) -> None:
+    """A 6 s lease outlives 8 s of typing: the page extends it (the reaper runs every 0.2 s)."""
+    async with httpx.AsyncClient(base_url=f"{server}{API}") as client:
+        await client.post("/accounts", json={"username": "olga", "password": PASSWORD})
+        token = await client.post("/auth/tokens", json={"username": "olga", "password": PASSWORD})
+        owner = {"Authorization": f"Bearer {token.json()['token']}"}
+        project = await client.post("/projects", json={"name": "Short"}, headers=owner)
+        spec = {"title": "Quick", "kind": "translate", "source_language": "en"}
+        upload = await client.post(
+            f"/projects/{project.json()['id']}/jobs",
+            files={"file": ("quick.txt", b"Hurry up.\n", "text/plain")},
+            data={"spec": json.dumps({**spec, "target_language": "fr", "lease_seconds": 6})},
+            headers=owner,
+        )
+        assert upload.status_code == 202, upload.text
+        for _ in range(100):
+            job = await client.get(f"/jobs/{upload.json()['id']}", headers=owner)
+            if job.json()["status"] != "splitting":
+                break
+            await asyncio.sleep(0.1)
+
+        tia = await person(browser, server, PHONE)
+        await sign_up(tia, "tia")
+        await tia.get_by_role("button", name="Next task").click()
+        assert await source_of(tia) == "Hurry up."
+        field = tia.get_by_label("Your translation")
+        for letter in "Dépêche-toi.":
+            await field.press_sequentially(letter)
+            await asyncio.sleep(0.7)
+        cookie = next(c for c in await tia.context.cookies() if c["name"] == "ts_session")
+        leases = await client.get(
+            "/me/assignments", headers={"Authorization": f"Bearer {cookie['value']}"}
+        )
+        (lease,) = leases.json()
+        assert lease["state"] == "active" and lease["lease_seconds_left"] > 0
+        await tia.get_by_role("button", name="Submit").click()
+        await expect(tia.get_by_role("status")).to_contain_text("Nothing else fits you")

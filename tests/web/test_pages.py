@@ -421,3 +421,34 @@ async def test_plural_tasks_ask_one_field_per_form_and_label_tasks_offer_buttons
         ).json()["items"]
     }
     assert "cat" in answers
+
+
+async def test_a_reviewer_correction_becomes_the_accepted_answer(api: Api, people: People) -> None:
+    owner = await api.register("owner")
+    project_id = await api.project(owner)
+    job = await api.job_ready(owner, project_id, b"Good morning.\n", "doc.txt")
+    author = await api.register("quinn")
+    claim = await api.claim(author, job_id=job["id"])
+    await api.submit(author, claim.json()["assignment_id"], "Bon matin.")
+    reviewer = people()
+    token = await api.client.post(
+        f"{API}/auth/tokens", json={"username": "owner", "password": "correct horse battery staple"}
+    )
+    reviewer.client.cookies.set("ts_session", token.json()["token"])
+    lease_path = (await reviewer.post("/review/next")).headers["location"]
+    page = await reviewer.get(lease_path)
+    assert ">Bon matin.</textarea>" in page.text  # the correction starts from the answer
+    submission = re.search(r'name="submission_id" value="(\d+)"', page.text)
+    assert submission is not None
+    empty = await reviewer.post(
+        lease_path + "/verdict", {"submission_id": submission.group(1), "verdict": "edit"}
+    )
+    assert empty.status_code == 422 and "an edit needs the corrected text" in empty.text
+    edited = await reviewer.post(
+        lease_path + "/verdict",
+        {"submission_id": submission.group(1), "verdict": "edit", "text": "Bonjour."},
+    )
+    assert edited.status_code == 303
+    await api.settle()
+    result = await reviewer.get(f"/jobs/{job['id']}/download/result")
+    assert result.status_code == 200 and result.text == "Bonjour.\n"

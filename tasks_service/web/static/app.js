@@ -11,10 +11,10 @@
     });
   }
 
-  // Lease countdown; typing extends the lease (at most every EXTEND_EVERY seconds).
-  var EXTEND_EVERY = 20;
+  // Lease countdown; typing extends the lease, at most every 20 s (more often on short leases).
   var lease = document.querySelector("[data-lease]");
   if (lease) {
+    var extendEvery = Math.min(20, Number(lease.dataset.leaseSeconds || 60) / 3) * 1000;
     var clock = lease.querySelector("[data-lease-clock]");
     var deadline = Date.now() + Number(lease.dataset.seconds) * 1000;
     var lastExtend = Date.now();
@@ -31,7 +31,7 @@
     if (url) {
       document.addEventListener("input", function (event) {
         if (!event.target.matches("[data-answer]") || extending) return;
-        if (Date.now() - lastExtend < EXTEND_EVERY * 1000) return;
+        if (Date.now() - lastExtend < extendEvery) return;
         extending = true;
         post(url).then(function (response) {
           return response.ok ? response.json() : null;
