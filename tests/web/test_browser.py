@@ -76,12 +76,33 @@ async def browser() -> AsyncIterator[Browser]:
         await launched.close()
 
 
+# Controls (shown ones) without a label, and touch targets under 44 px, on the page.
+AUDIT = """() => {
+  const shown = (el) => el.getClientRects().length > 0;
+  const controls = [...document.querySelectorAll(
+    "input:not([type=hidden]), textarea, select, button")].filter(shown);
+  const unlabelled = controls.filter((el) => !(el.labels && el.labels.length)
+    && !el.getAttribute("aria-label") && !el.textContent.trim()).map((el) => el.outerHTML);
+  const targets = [...document.querySelectorAll(
+    "button, .btn, input:not([type=hidden]):not([type=radio]), select, textarea, " +
+    "nav a, summary")].filter(shown);
+  const small = targets.filter((el) => el.getBoundingClientRect().height < 43.5)
+    .map((el) => el.outerHTML.slice(0, 80));
+  const wide = document.documentElement.scrollWidth > window.innerWidth;
+  return {unlabelled, small, wide};
+}"""
+
+
 async def shoot(page: Page, name: str) -> None:
-    """The page as it is now, at phone and desktop width."""
+    """The page as it is now, at phone and desktop width, after checking at phone width that
+    every control is labelled, touch targets are 44 px and nothing overflows sideways."""
     SHOTS.mkdir(exist_ok=True)
     size = page.viewport_size
     for viewport in (PHONE, DESKTOP):
         await page.set_viewport_size(viewport)
+        if viewport is PHONE:
+            audit = await page.evaluate(AUDIT)
+            assert audit == {"unlabelled": [], "small": [], "wide": False}, (name, audit)
         await page.screenshot(path=SHOTS / f"{name}-{viewport['width']}.png", full_page=True)
     if size is not None:
         await page.set_viewport_size(size)
