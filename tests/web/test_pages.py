@@ -311,6 +311,12 @@ async def test_owner_pages_upload_job_page_downloads_and_cancel(api: Api, people
     )
     assert refused.status_code == 422
     assert "target_language must differ" in refused.json()["detail"]
+    plain = await mo.client.post(  # the form without JavaScript: token in the body
+        project_path + "/jobs",
+        data={**spec, "target_language": "de", "_csrf_token": mo.token},
+        files={"file": ("notes.txt", b"Notes.\n", "text/plain")},
+    )
+    assert plain.status_code == 303 and re.fullmatch(r"/jobs/\d+", plain.headers["location"])
     await api.settle()
     status = (await mo.get(job_url + "/status")).json()
     assert status["status"] == "open" and status["tasks_total"] == 2
