@@ -132,6 +132,11 @@ async def test_sign_in_failures_and_weak_passwords_are_explained(api: Api, peopl
         {"username": "dia", "password": "correct horse battery staple", "next": "//evil.test/"},
     )
     assert away.headers["location"] == "/"
+    back = await di.post(
+        "/signin",
+        {"username": "dia", "password": "correct horse battery staple", "next": "/submissions"},
+    )
+    assert back.headers["location"] == "/submissions"
 
 
 async def test_profile_languages_are_saved_through_the_accounts_service(
