@@ -152,6 +152,7 @@ async def review_everything(owner: Page, *, reject_containing: str | None = None
     await owner.get_by_role("button", name="Review next answer").click()
     reviewed = 0
     while "/review/" in owner.url:
+        shown = owner.url
         source = await owner.locator("figure.source blockquote").first.inner_text()
         if reject_containing and reject_containing in source:
             answer_text = owner.locator(".answer-text").first
@@ -164,7 +165,7 @@ async def review_everything(owner: Page, *, reject_containing: str | None = None
         else:
             await owner.get_by_role("button", name="Approve answer 1").click()
         reviewed += 1
-        await owner.wait_for_load_state()
+        await owner.wait_for_url(lambda url, left=shown: url != left)
     await expect(owner.get_by_role("status")).to_contain_text("Verdict recorded")
     return reviewed
 
@@ -186,8 +187,15 @@ async def test_owner_volunteers_and_reviewer_in_a_real_browser(
     await owner.get_by_label("Instructions for volunteers").fill("Friendly, informal French.")
     await shoot(owner, "project-upload")
     await owner.get_by_role("button", name="Upload").click()
-    await expect(owner.locator("#upload-progress")).to_have_js_property("value", 100)
-    await expect(owner.locator("[data-upload-message]")).to_have_text("Split into 3 tasks.")
+    # Both bars are full and the split is reported for a moment before the job page opens:
+    # checked on every animation frame so that moment is not missed.
+    await owner.wait_for_function(
+        """() => document.getElementById("upload-progress")?.value === 100
+            && document.getElementById("split-progress")?.value === 100
+            && document.querySelector("[data-upload-message]")?.textContent
+               === "Split into 3 tasks." """,
+        polling="raf",
+    )
     await owner.wait_for_url(re.compile(r"/jobs/\d+$"))
     job_url = owner.url
     await expect(owner.locator("[data-job-status]")).to_have_text("open")
