@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import undefer
 
 from tasks_service.db import models as m
 from tasks_service.jobs.formats import FormatError, SplitOptions, Unit, get_format
@@ -18,6 +17,7 @@ from tasks_service.jobs.rows import TASK_COLUMNS, copy_rows
 from tasks_service.settings import Settings
 
 BATCH = 5000
+UPLOAD_SLICE = 4 * 1024 * 1024
 _WORD = re.compile(r"\w+")
 # Kinds whose units are texts to work on: identical texts there get one task for all copies.
 DEDUPLICATED_KINDS = frozenset({"translate", "proofread"})
@@ -37,11 +37,10 @@ async def split_job(session: AsyncSession, settings: Settings, job_id: int) -> N
     Runs once per job: a job no longer ``splitting`` is left alone, so a replay changes nothing,
     and a failure mid-way leaves no task behind, so no partial job is ever claimable.
     """
-    job = await session.get(
-        m.Job, job_id, with_for_update={"key_share": True}, options=[undefer(m.Job.upload)]
-    )
+    job = await session.get(m.Job, job_id, with_for_update={"key_share": True})
     if job is None or job.status != m.JobStatus.SPLITTING:
         return
+    upload = await _read_upload(session, job_id)
     options = SplitOptions(
         source_language=job.source_language,
         target_language=job.target_language,
@@ -49,7 +48,8 @@ async def split_job(session: AsyncSession, settings: Settings, job_id: int) -> N
         template=job.template,
     )
     try:
-        split = await asyncio.to_thread(get_format(job.format).split, job.upload, options)
+        split = await asyncio.to_thread(get_format(job.format).split, upload, options)
+        del upload
         total = 0
         while batch := await asyncio.to_thread(_take, split.units, BATCH):
             if total + len(batch) > settings.max_tasks_per_job:
@@ -75,6 +75,23 @@ async def split_job(session: AsyncSession, settings: Settings, job_id: int) -> N
     job.meta = split.meta
     job.tasks_total = total
     job.status = m.JobStatus.OPEN
+
+
+async def _read_upload(session: AsyncSession, job_id: int) -> bytes:
+    """The job's upload, fetched in slices and kept apart from the job object.
+
+    Fetched whole, the driver holds several copies of a large value at once (network buffers,
+    the message, the decoded column); slices keep that to one slice, and since the job object
+    never holds the bytes, they are freed as soon as the format has decoded them.
+    """
+    size = (
+        await session.execute(select(func.length(m.Job.upload)).where(m.Job.id == job_id))
+    ).scalar_one()
+    slices = []
+    for start in range(1, size + 1, UPLOAD_SLICE):
+        piece = func.substr(m.Job.upload, start, UPLOAD_SLICE)
+        slices.append((await session.execute(select(piece).where(m.Job.id == job_id))).scalar_one())
+    return b"".join(slices)
 
 
 async def _insert(session: AsyncSession, rows: list[dict[str, Any]]) -> None:

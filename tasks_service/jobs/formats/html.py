@@ -26,7 +26,7 @@ from tasks_service.jobs.formats.base import (
 )
 from tasks_service.jobs.formats.html_tree import Element, Node, Other, parse
 from tasks_service.jobs.formats.html_units import units
-from tasks_service.jobs.formats.spans import locator_span, read_text, replace_spans
+from tasks_service.jobs.formats.spans import has_text, locator_span, read_text, replace_spans
 
 Edit = tuple[int, int, str]
 
@@ -47,7 +47,7 @@ class HtmlFormat:
 
     def split(self, data: bytes, options: SplitOptions) -> Split:
         text = read_text(data)
-        if not text.removeprefix("\ufeff").strip():
+        if not has_text(text):
             raise FormatError("the HTML file is empty")
         root = parse(text)
         found = units(root, text)

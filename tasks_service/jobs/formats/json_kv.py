@@ -26,7 +26,7 @@ from tasks_service.jobs.formats.base import (
     Unit,
 )
 from tasks_service.jobs.formats.json_kv_icu import tokenise
-from tasks_service.jobs.formats.spans import locator_span, read_text, replace_spans
+from tasks_service.jobs.formats.spans import has_text, locator_span, read_text, replace_spans
 
 # The decoder's own string scanner: (value, index after the closing quote); typeshed omits it.
 _scanstring: Callable[[str, int, bool], tuple[str, int]] = decoder.scanstring  # type: ignore[attr-defined]
@@ -49,7 +49,7 @@ class JsonFormat:
     def split(self, data: bytes, options: SplitOptions) -> Split:
         text = read_text(data)
         start = 1 if text.startswith("\ufeff") else 0
-        if not text[start:].strip():
+        if not has_text(text, start):
             raise FormatError("the file is empty")
         _validate(text[start:])
         walker = _Walker(text)

@@ -30,7 +30,7 @@ from tasks_service.jobs.formats.markdown_answers import answer_edit
 from tasks_service.jobs.formats.markdown_blocks import CHUNK_CHARS, blocks, lines, link_references
 from tasks_service.jobs.formats.markdown_inline import Span, spans
 from tasks_service.jobs.formats.markup import TOKEN, closing, opening, standalone
-from tasks_service.jobs.formats.spans import read_text, replace_spans
+from tasks_service.jobs.formats.spans import has_text, read_text, replace_spans
 
 _BOM = "\ufeff"
 _FRONT_MATTER = re.compile(r"---[ \t]*(?:\r\n|\r|\n)")
@@ -52,7 +52,7 @@ class MarkdownFormat:
     def split(self, data: bytes, options: SplitOptions) -> Split:
         text = read_text(data)
         start = _body_start(text)
-        if not text[start:].strip():
+        if not has_text(text, start):
             raise FormatError("the file has no text to translate")
         units = _units(text, start, options, self.chunk_chars)
         first = next(units, None)

@@ -24,7 +24,7 @@ from tasks_service.jobs.formats.base import (
 )
 from tasks_service.jobs.formats.placeholders import find_placeholders
 from tasks_service.jobs.formats.plurals import language_code, parse_plural_forms, plural_meta
-from tasks_service.jobs.formats.spans import locator_span, read_text, replace_spans
+from tasks_service.jobs.formats.spans import has_text, locator_span, read_text, replace_spans
 
 Edit = tuple[int, int, str]
 
@@ -69,7 +69,7 @@ class PoFormat:
 
     def split(self, data: bytes, options: SplitOptions) -> Split:
         text = read_text(data)
-        if not text.strip():
+        if not has_text(text):
             raise FormatError("the PO file is empty")
         pairs, metadata = _read(text)
         target = options.target_language or metadata.get("Language")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from tasks_service.jobs.formats.base import FormatError
+
+_VISIBLE = re.compile(r"[^\s\ufeff]")
 
 
 def read_text(data: bytes) -> str:
@@ -24,6 +27,12 @@ def read_text(data: bytes) -> str:
         offset = data.index(b"\x00")
         raise FormatError(f"the file contains a NUL byte at offset {offset}: it looks binary")
     return text
+
+
+def has_text(text: str, start: int = 0) -> bool:
+    """Whether ``text[start:]`` holds more than whitespace and a BOM, without copying it
+    (``text[start:].strip()`` would make two copies of a 50 MB upload)."""
+    return _VISIBLE.search(text, start) is not None
 
 
 def locator_span(locator: dict[str, Any]) -> tuple[int, int]:
