@@ -21,7 +21,7 @@ from tasks_service.jobs.controllers import JobController
 from tasks_service.ops import OpsController
 from tasks_service.projects.controllers import ProjectController
 from tasks_service.queue.controllers import QueueController
-from tasks_service.reviews.controllers import ReviewController
+from tasks_service.reviews.controllers import DecisionController, ReviewController
 from tasks_service.settings import Settings, load_settings
 from workers.context import WorkerContext, connect_redis
 from workers.dispatch import Background
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             JobController,
             QueueController,
             ReviewController,
+            DecisionController,
             CreditController,
         ],
     )
