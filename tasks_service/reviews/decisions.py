@@ -91,8 +91,8 @@ async def override(
     entry.new_submission_id = chosen.id if chosen is not None else None
     session.add(entry)
     await _decide(session, task, chosen, new_answer, data.reason)
+    await _refresh_result(session, job)  # before completing: a job completed now has none yet
     await complete_if_done(session, job)
-    await _refresh_result(session, job)
     await outbox.add(session, "credit", task_id=task.id)
     await session.flush()
     return entry
@@ -126,6 +126,7 @@ async def _decide(
     task.open_slots = 0
     task.accepted_submission_id = chosen.id if chosen is not None else None
     task.accepted_answer = answer
+    await session.flush()  # the job's completion check below reads the tasks back
     # Leases on the task end now: the work they were for is decided.
     await session.execute(
         update(m.Assignment)

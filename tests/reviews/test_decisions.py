@@ -96,6 +96,16 @@ async def test_override_moves_the_decision_and_its_credit_by_appending(api: Api)
     await api.settle()
     assert {k: v for k, v in (await net_credit(api)).items() if v} == before
     assert (await reasons(api))[-2:] == ["reinstated", "reversal"]
+    # Replayed credit jobs (a worker killed before marking them done) add nothing.
+    ledger = await reasons(api)
+    async with api.app.state.sessionmaker.begin() as session:
+        await session.execute(
+            update(m.OutboxMessage)
+            .where(m.OutboxMessage.topic == "credit")
+            .values(done_at=None, available_at=m.utcnow())
+        )
+    await api.settle()
+    assert await reasons(api) == ledger
     log = (await api.client.get(f"{API}/jobs/{job['id']}/audit", headers=owner)).json()
     assert [(e["new_submission_id"], e["reason"]) for e in log["items"]] == [
         (other.id, "closer to the style guide"),
@@ -214,3 +224,31 @@ async def test_only_accepted_pieces_can_be_corrected(api: Api) -> None:
         headers=owner,
     )
     assert_problem(response, 409, "only accepted pieces")
+
+
+async def test_overriding_a_rejection_accepts_the_answer_and_completes_the_job(api: Api) -> None:
+    owner = await api.register("owner")
+    (alice,) = await api.volunteers(1)
+    job = await api.job_ready(owner, await api.project(owner), b"Good morning.")
+    claim = (await api.claim(alice, job_id=job["id"])).json()
+    await api.submit(alice, claim["assignment_id"], "Bonjour.")
+    assert await api.review_all(owner, job["id"], verdict="reject") == 1
+    await api.settle()
+    [rejected] = (await api.client.get(f"{API}/me/submissions", headers=alice)).json()["items"]
+    assert rejected["status"] == "rejected"
+
+    response = await api.client.post(
+        f"{API}/tasks/{claim['task']['id']}/override",
+        json={"submission_id": rejected["submission_id"], "reason": "the rejection was wrong"},
+        headers=owner,
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["old_state"] == "open"
+    await api.settle()
+    view = (await api.client.get(f"{API}/jobs/{job['id']}", headers=owner)).json()
+    assert view["status"] == "complete"
+    assert (await api.client.get(f"{API}/jobs/{job['id']}/result", headers=owner)).text == (
+        "Bonjour."
+    )
+    me = (await api.client.get(f"{API}/me", headers=alice)).json()
+    assert (me["accepted"], me["accuracy"], me["credit"]) == (1, 1.0, 2)
