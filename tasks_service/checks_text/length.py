@@ -6,7 +6,8 @@ the languages, so the bounds come from a table of language pairs; and on the sou
 as a short message's translation varies more, so the lower bound (the one that catches a cut)
 is measured per source width from English. An answer a little above that bound is still
 called cut off when it shows where it was cut: it ends in part of one of the source's names
-(``makef`` for ``makefile``, ``%`` for ``%d``), leaves a bracket open, or lost a variable.
+(``makef`` for ``makefile``, ``%`` for ``%d``), leaves a bracket open, ends a sentence
+without its punctuation, or lost a variable.
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ SHORTEST_FROM_ENGLISH = {
 CUT_SIGN_ROOM = 1.25
 _NAME = re.compile(r"[A-Za-z0-9_%$][A-Za-z0-9_.+\-$%]*")
 _OPENING, _CLOSING = "([{（「«“『【", ")]}）」»”』】"
+_SENTENCE_END = frozenset(".!?")
+_ANY_END = frozenset(".!?:;…。！？：；।۔؟") | set(_CLOSING) | {'"', "'"}
 
 
 def width(text: str) -> int:
@@ -113,8 +116,9 @@ def shortest(source: str | None, target: str | None, source_width: int) -> float
 
 
 def cut_signs(source: str, text: str) -> bool:
-    """Whether ``text`` shows where it was cut: a name half written, a bracket left open,
-    or a variable of the source missing."""
+    """Whether ``text`` shows where it was cut: a name half written, a bracket left open, a
+    sentence without its end (in any script's punctuation), or a variable of the source
+    missing."""
     names = set(_NAME.findall(source)) | {p.token for p in find_placeholders(source)}
     tail = _NAME.findall(text.rstrip()[-40:])
     last = tail[-1] if tail and text.rstrip().endswith(tail[-1]) else None
@@ -122,6 +126,8 @@ def cut_signs(source: str, text: str) -> bool:
         return True
     balanced = sum(map(source.count, _OPENING)) == sum(map(source.count, _CLOSING))
     if balanced and sum(map(text.count, _OPENING)) > sum(map(text.count, _CLOSING)):
+        return True
+    if source.rstrip()[-1:] in _SENTENCE_END and text.rstrip()[-1:] not in _ANY_END:
         return True
     return any(p.token not in text for p in find_placeholders(source))
 

@@ -270,6 +270,8 @@ def test_names_and_two_script_languages_are_not_another_language(
         ("No subkey with index %d", "没有索引为 %", True),  # a variable half written
         ("Cameroon (Dvorak, intl.)", "الكاميرون (", True),  # a bracket left open
         ("Unknown error in “%s”", "Erreur inconnue", True),  # a variable lost
+        ("You must provide at least one PID.", "您必须提供至少", True),  # the sentence unfinished
+        ("You must provide at least one PID.", "您必须至少提供一个 PID。", False),
         ("Failed to remake makefile '%s'.", "Impossible de refaire le makefile « %s ».", False),
         ("Cameroon (Dvorak, intl.)", "Cameroun (Dvorak, intl.)", False),
     ],
