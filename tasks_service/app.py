@@ -22,7 +22,7 @@ from tasks_service.jobs.controllers import JobController
 from tasks_service.ops import OpsController
 from tasks_service.projects.controllers import ProjectController
 from tasks_service.queue.controllers import QueueController
-from tasks_service.reviews.controllers import ReviewController
+from tasks_service.reviews.controllers import DecisionController, ReviewController
 from tasks_service.settings import Settings, load_settings
 from tasks_service.web.errors import not_found
 from tasks_service.web.router import template_config, web_router
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             JobController,
             QueueController,
             ReviewController,
+            DecisionController,
             CreditController,
         ],
     )

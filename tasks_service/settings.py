@@ -30,6 +30,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     reap_interval_seconds: Annotated[float, msgspec.Meta(gt=0)] = 2.0
     outbox_retry_seconds: Annotated[float, msgspec.Meta(gt=0)] = 30.0
     accuracy_window_days: Annotated[int, msgspec.Meta(ge=1)] = 180
+    demotion_grace_days: Annotated[int, msgspec.Meta(ge=0)] = 14
+    nightly_recompute_hour: Annotated[int, msgspec.Meta(ge=0, le=23)] = 3
     levels_file: str | None = None
     queue_name: str = "tasks_service"
     data_dir: str = str(DEFAULT_DATA_DIR)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tasks_service.background import outbox
 from tasks_service.db import models as m
 from workers.context import WorkerContext
-from workers.jobs import execute, reap
+from workers.jobs import execute, reap, recompute_levels
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -34,11 +34,18 @@ async def dispatch_due(worker: WorkerContext) -> int:
     return len(batch)
 
 
+def next_nightly_run(now: datetime, hour: int) -> datetime:
+    """The next time the clock strikes ``hour`` (UTC) after ``now``."""
+    run = now.replace(hour=hour, minute=0, second=0, microsecond=0)
+    return run if run > now else run + timedelta(days=1)
+
+
 class Background:
     """The API process's background loop.
 
     Woken after every commit that wrote to the outbox, and every second regardless. Without
-    Redis it also reaps expired leases, so the embedded default needs no other process.
+    Redis it also reaps expired leases and runs the nightly level pass (arq's cron does both
+    otherwise), so the embedded default needs no other process.
     """
 
     def __init__(self, worker: WorkerContext) -> None:
@@ -77,6 +84,7 @@ class Background:
     async def _loop(self) -> None:
         loop = asyncio.get_running_loop()
         next_reap = loop.time()
+        next_nightly = next_nightly_run(m.utcnow(), self.worker.settings.nightly_recompute_hour)
         while True:
             try:
                 while await dispatch_due(self.worker) == BATCH:
@@ -84,6 +92,11 @@ class Background:
                 if self.worker.redis is None and loop.time() >= next_reap:
                     await reap(self.worker)
                     next_reap = loop.time() + self.worker.settings.reap_interval_seconds
+                if self.worker.redis is None and m.utcnow() >= next_nightly:
+                    next_nightly = next_nightly_run(
+                        m.utcnow(), self.worker.settings.nightly_recompute_hour
+                    )
+                    await recompute_levels(self.worker)
             except Exception:
                 log.exception("background dispatch failed; retrying")
             with contextlib.suppress(TimeoutError):

@@ -12,11 +12,12 @@ from datetime import timedelta
 from typing import Any
 
 from arq import Retry
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasks_service.background import outbox
-from tasks_service.credit.services import credit_task
+from tasks_service.credit.services import accounts_to_recompute, credit_task, recompute_level
 from tasks_service.db import models as m
 from tasks_service.jobs.assembly import assemble_job
 from tasks_service.jobs.splitting import split_job
@@ -66,6 +67,34 @@ async def reap(worker: WorkerContext) -> int:
         return await reap_expired(session, m.utcnow())
 
 
+LEVEL_BATCH = 200
+
+
+async def recompute_levels(worker: WorkerContext) -> int:
+    """The nightly pass: every level again, as accuracy windows move and activity lapses.
+
+    Ledger changes recompute their contributors at once; this catches what changes with time
+    alone (a demotion for inactivity once the grace has run out, old mistakes leaving the
+    window). One short transaction per batch, so no lock is held for the whole pass.
+    Returns how many levels changed.
+    """
+    changed, after = 0, 0
+    while True:
+        async with worker.sessionmaker.begin() as session:
+            batch = await accounts_to_recompute(
+                session, worker.settings, m.utcnow(), after, LEVEL_BATCH
+            )
+            for account_id in batch:
+                before = await session.scalar(
+                    select(m.Account.level).where(m.Account.id == account_id)
+                )
+                if await recompute_level(session, worker.settings, account_id) != before:
+                    changed += 1
+        if len(batch) < LEVEL_BATCH:
+            return changed
+        after = batch[-1]
+
+
 # arq entry points: thin wrappers over the functions above.
 
 
@@ -78,6 +107,10 @@ async def run_message(ctx: dict[str, Any], outbox_id: int) -> bool:
 
 async def reap_leases(ctx: dict[str, Any]) -> int:
     return await reap(ctx["worker"])
+
+
+async def nightly_levels(ctx: dict[str, Any]) -> int:
+    return await recompute_levels(ctx["worker"])
 
 
 async def dispatch_outbox(ctx: dict[str, Any]) -> int:

@@ -1,4 +1,5 @@
-"""arq worker settings: the engine and clients live in ``ctx``; cron reaps and dispatches."""
+"""arq worker settings: the engine and clients live in ``ctx``; cron reaps, dispatches and
+recomputes every level nightly."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from arq.connections import RedisSettings
 from tasks_service.db.engine import create_engine, create_sessionmaker
 from tasks_service.settings import Settings
 from workers.context import WorkerContext
-from workers.jobs import dispatch_outbox, reap_leases, run_message
+from workers.jobs import dispatch_outbox, nightly_levels, reap_leases, run_message
 
 EVERY_SECOND = set(range(60))
 
@@ -38,6 +39,14 @@ def worker_settings(settings: Settings, **overrides: Any) -> dict[str, Any]:
         "cron_jobs": [
             cron(reap_leases, second=EVERY_SECOND, run_at_startup=True),
             cron(dispatch_outbox, second=EVERY_SECOND, run_at_startup=True),
+            # Once a night; unique, so with several workers only one runs it.
+            cron(
+                nightly_levels,
+                hour={settings.nightly_recompute_hour},
+                minute={0},
+                second={0},
+                unique=True,
+            ),
         ],
         "on_startup": startup,
         "on_shutdown": shutdown,

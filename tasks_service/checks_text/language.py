@@ -84,6 +84,8 @@ _SCRIPT = {
 }
 _ALONE_IN_SCRIPT = frozenset({"el", "he", "ko", "th", "ka", "hy", "gu", "pa", "ta", "te"})
 _SCRIPT_FAMILY = {"HIRAGANA": "CJK", "KATAKANA": "CJK"}
+# Languages written in two scripts, so that an answer in either may be right.
+_TWO_SCRIPTS = frozenset({"sr", "bs", "uz", "az", "kk", "mn"})
 
 
 @functools.cache
@@ -183,6 +185,8 @@ def detected(text: str, target: str) -> str | None:
     if not scripts:
         return None
     script = _SCRIPT.get(target, "LATIN")
+    if not scripts.get(script) and target not in _TWO_SCRIPTS:
+        return _in_another_script(text, scripts)
     if 3 * scripts.get(script, 0.0) >= sum(scripts.values()):
         if target in _ALONE_IN_SCRIPT:
             return None
@@ -197,6 +201,53 @@ def detected(text: str, target: str) -> str | None:
     return _winner(confirmer(frozenset({target, suspect})), text, target, CONFIRM_MARGIN)
 
 
+def _in_another_script(text: str, scripts: dict[str, float]) -> str | None:
+    """The language of text with not one letter in the target's script, if it has words.
+
+    No detector is needed to tell that a French answer written in Chinese characters is not
+    French, however short it is; the detector only names the language. A lone word in Latin
+    letters may be a product name kept as it is, so Latin letters must read as words.
+    """
+    script = max(scripts, key=scripts.__getitem__)
+    only = _only(text, script)
+    if scripts[script] < 1 or (script == "LATIN" and not _reads_as_words(only)):
+        return None
+    if script == "CJK":
+        kana = any(unicodedata.name(c, "").startswith(("HIRAGANA", "KATAKANA")) for c in only)
+        return "ja" if kana else "zh"
+    values = screen().compute_language_confidence_values(only)
+    named = [
+        v.language.iso_code_639_1.name.lower()
+        for v in values
+        if _SCRIPT.get(v.language.iso_code_639_1.name.lower(), "LATIN") == script
+    ]
+    if named:
+        return named[0]
+    return next((code for code, written in _SCRIPT.items() if written == script), None)
+
+
+def _copied_source(task: m.Task, job: m.Job, answer: Answer) -> str | None:
+    """The source language, when the answer is the source unchanged and reads as words.
+
+    The copy is ``not_source_copy``'s to report; it is also an answer in the wrong language,
+    whatever a detector makes of a few words. A name (one word, or two capitalised) may be
+    rightly kept as it is.
+    """
+    source = language(job.source_language)
+    text = texts(answer)[0]
+    if source is None or source == language(job.target_language):
+        return None
+    if " ".join(text.split()).casefold() != " ".join(task.source.split()).casefold():
+        return None
+    return source if _reads_as_words(prose(task, text)) else None
+
+
+def _reads_as_words(text: str) -> bool:
+    """Three words, or two of which one is not capitalised: not a name such as a brand's."""
+    found = _WORD.findall(text)
+    return len(found) >= MIN_WORDS or (len(found) == 2 and any(w[0].islower() for w in found))
+
+
 def target_language(task: m.Task, job: m.Job, answer: Answer) -> list[str]:
     """Translations of several words that lingua is confident are in another language.
 
@@ -207,8 +258,10 @@ def target_language(task: m.Task, job: m.Job, answer: Answer) -> list[str]:
         return []
     if target not in COMMON and target not in _ALONE_IN_SCRIPT:
         return []
-    found = detected(prose(task, max(texts(answer), key=len)), target)
-    if found is None:
+    found = _copied_source(task, job, answer) or detected(
+        prose(task, max(texts(answer), key=len)), target
+    )
+    if found is None or found not in _lingua_codes():
         return []
     name = _lingua_codes()[found].name.title()
     return [f"the answer looks like {name}, not {_lingua_codes()[target].name.title()}"]

@@ -37,7 +37,13 @@ def requirements(rule: LevelRule) -> list[str]:
         needs.append(f"review agreement of at least {rule.review_agreement:.0%}")
     if rule.active_within_days is not None:
         needs.append(f"active in the last {rule.active_within_days} days")
-    return needs or ["an account"]
+    needs = needs or ["an account"]
+    if rule.review_accuracy is not None:
+        needs.append(
+            f"to keep reviewing: at least {rule.review_accuracy:.0%} of measured verdicts "
+            "agreeing with the final outcome"
+        )
+    return needs
 
 
 def levels(settings: Settings) -> list[schemas.Level]:

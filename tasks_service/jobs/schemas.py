@@ -68,6 +68,7 @@ class Job(msgspec.Struct):
     tasks_total: int
     tasks_by_state: TasksByState
     progress: float
+    gold_tasks: int
     contributors: int
     created_at: datetime
     finished_at: datetime | None
@@ -107,3 +108,4 @@ class ExportLine(msgspec.Struct):
     accepted_answer: Answer | None
     submissions: list[dict[str, Any]]
     reviews: list[dict[str, Any]]
+    decisions: list[dict[str, Any]]  # overrides and corrections, oldest first

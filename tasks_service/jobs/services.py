@@ -130,11 +130,21 @@ async def get_owned(session: AsyncSession, account: m.Account, job_id: int) -> m
 
 
 async def view(session: AsyncSession, job: m.Job) -> schemas.Job:
+    # Gold tasks measure volunteers and stay open for the next one: they are not the job's work.
     rows = await session.execute(
-        select(m.Task.state, func.count()).where(m.Task.job_id == job.id).group_by(m.Task.state)
+        select(m.Task.state, m.Task.gold_answer.is_not(None), func.count())
+        .where(m.Task.job_id == job.id)
+        .group_by(m.Task.state, m.Task.gold_answer.is_not(None))
     )
-    counts = {state: n for state, n in rows}
-    by_state = schemas.TasksByState(**{state: int(n) for state, n in counts.items()})
+    counts: dict[str, int] = {}
+    gold = 0
+    for state, is_gold, n in rows:
+        if is_gold:
+            gold += int(n)
+        else:
+            counts[state] = int(n)
+    by_state = schemas.TasksByState(**counts)
+    work = sum(counts.values())
     contributors = await session.scalar(
         select(func.count(distinct(m.Submission.account_id))).where(
             m.Submission.job_id == job.id, m.Submission.status == m.SubmissionStatus.ACCEPTED
@@ -157,7 +167,8 @@ async def view(session: AsyncSession, job: m.Job) -> schemas.Job:
         min_level=job.min_level,
         tasks_total=job.tasks_total,
         tasks_by_state=by_state,
-        progress=by_state.accepted / job.tasks_total if job.tasks_total else 0.0,
+        progress=by_state.accepted / work if work else 0.0,
+        gold_tasks=gold,
         contributors=int(contributors or 0),
         created_at=job.created_at,
         finished_at=job.finished_at,
@@ -213,8 +224,16 @@ async def cancel(session: AsyncSession, job: m.Job) -> None:
 
 
 async def export_lines(session: AsyncSession, job: m.Job) -> list[schemas.ExportLine]:
+    """Each task of the result with its answers, reviews and changed decisions.
+
+    Gold tasks are left out: their known answers measure volunteers and are no part of it.
+    """
     tasks = (
-        await session.scalars(select(m.Task).where(m.Task.job_id == job.id).order_by(m.Task.seq))
+        await session.scalars(
+            select(m.Task)
+            .where(m.Task.job_id == job.id, m.Task.gold_answer.is_(None))
+            .order_by(m.Task.seq)
+        )
     ).all()
     subs = (
         await session.execute(
@@ -233,10 +252,32 @@ async def export_lines(session: AsyncSession, job: m.Job) -> list[schemas.Export
             .order_by(m.Review.id)
         )
     ).all()
-    by_task: dict[int, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
-        t.id: ([], []) for t in tasks
-    }
+    decisions = (
+        await session.execute(
+            select(m.AuditEntry, m.Account.username)
+            .join(m.Account, m.Account.id == m.AuditEntry.actor_id)
+            .where(m.AuditEntry.job_id == job.id)
+            .order_by(m.AuditEntry.id)
+        )
+    ).all()
+    by_task: dict[int, tuple[list[dict[str, Any]], ...]] = {t.id: ([], [], []) for t in tasks}
+    for entry, username in decisions:
+        if entry.task_id in by_task:
+            by_task[entry.task_id][2].append(
+                {
+                    "id": entry.id,
+                    "action": entry.action,
+                    "by": username,
+                    "reason": entry.reason,
+                    "old_answer": entry.old_answer,
+                    "new_answer": entry.new_answer,
+                    "new_submission_id": entry.new_submission_id,
+                    "created_at": entry.created_at.isoformat(),
+                }
+            )
     for sub, username in subs:
+        if sub.task_id not in by_task:
+            continue
         by_task[sub.task_id][0].append(
             {
                 "id": sub.id,
@@ -249,6 +290,8 @@ async def export_lines(session: AsyncSession, job: m.Job) -> list[schemas.Export
             }
         )
     for review, username in reviews:
+        if review.task_id not in by_task:
+            continue
         by_task[review.task_id][1].append(
             {
                 "id": review.id,
@@ -271,6 +314,7 @@ async def export_lines(session: AsyncSession, job: m.Job) -> list[schemas.Export
             accepted_answer=t.accepted_answer,
             submissions=by_task[t.id][0],
             reviews=by_task[t.id][1],
+            decisions=by_task[t.id][2],
         )
         for t in tasks
     ]

@@ -37,3 +37,39 @@ class VerdictRecorded(msgspec.Struct):
     review_id: int
     submission_id: int
     verdict: str
+
+
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class OverrideCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """Accept one of the task's submissions, or an answer of the owner's own, in its place."""
+
+    reason: Reason
+    submission_id: int | None = None
+    answer: Answer | None = None
+
+
+class CorrectionCreate(msgspec.Struct, forbid_unknown_fields=True):
+    text: Answer
+    reason: Reason
+
+
+class AuditRecord(msgspec.Struct):
+    id: int
+    task_id: int
+    action: str
+    actor: str
+    created_at: datetime
+    reason: str
+    old_state: str
+    old_submission_id: int | None
+    new_submission_id: int | None
+    old_answer: Any
+    new_answer: Any
+    checks: list[dict[str, Any]]
+
+
+class AuditPage(msgspec.Struct):
+    items: list[AuditRecord]
+    next_cursor: str | None

@@ -9,7 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasks_service.background import outbox
 from tasks_service.checks import run_checks
-from tasks_service.credit.ladder import REVIEWER_LEVEL
+from tasks_service.credit.accuracy import MIN_MEASURED_REVIEWS, review_standing
+from tasks_service.credit.ladder import REVIEWER_LEVEL, rule_for
+from tasks_service.credit.services import ladder
 from tasks_service.db import models as m
 from tasks_service.errors import Conflict, Forbidden, Invalid, NotFound
 from tasks_service.jobs import services as jobs
@@ -22,20 +24,55 @@ def may_review_any(account: m.Account) -> bool:
     return account.is_admin or account.level >= REVIEWER_LEVEL
 
 
+async def review_suspension(
+    session: AsyncSession, settings: Settings, account: m.Account
+) -> str | None:
+    """Why a reviewer by level may not review now, or None: verdicts that keep disagreeing.
+
+    Measured over the recent window once ``MIN_MEASURED_REVIEWS`` verdicts have an outcome,
+    against the ``review_accuracy`` of the account's level. A project role given by an owner
+    is the owner's trust and is not suspended.
+    """
+    rule = rule_for(ladder(settings.levels_file), account.level)
+    if account.is_admin or rule.review_accuracy is None:
+        return None
+    since = m.utcnow() - timedelta(days=settings.accuracy_window_days)
+    standing = await review_standing(session, account.id, since)
+    accuracy = standing.accuracy
+    if standing.measured < MIN_MEASURED_REVIEWS or accuracy is None:
+        return None
+    if accuracy >= rule.review_accuracy:
+        return None
+    why = f"; {standing.suspect}" if standing.suspect else ""
+    return (
+        f"review privileges are paused: {standing.agreeing} of your {standing.measured} "
+        f"measured verdicts of the last {settings.accuracy_window_days} days agree with the "
+        f"final outcome ({accuracy:.0%}, {rule.review_accuracy:.0%} needed){why}"
+    )
+
+
 async def claim(
     session: AsyncSession, settings: Settings, account: m.Account, job_id: int | None
 ) -> tuple[m.ReviewAssignment, m.Task, m.Job, list[m.Submission]] | None:
+    by_level = may_review_any(account)
+    suspension = await review_suspension(session, settings, account) if by_level else None
+    by_level = by_level and suspension is None
     if job_id is not None:
         scoped = await jobs.get_visible(session, account, job_id)
         allowed = select(m.Project.id).where(
             m.Project.id == scoped.project_id, reviewable_by(account)
         )
-        if not may_review_any(account) and await session.scalar(allowed) is None:
-            raise Forbidden(f"reviewing job {job_id} needs reviewer level or a project role")
-    elif not may_review_any(account):
+        if not by_level and await session.scalar(allowed) is None:
+            raise Forbidden(
+                suspension or f"reviewing job {job_id} needs reviewer level or a project role"
+            )
+    elif not by_level:
         has_role = await session.scalar(select(m.Project.id).where(reviewable_by(account)).limit(1))
         if has_role is None:
-            raise Forbidden("the review queue needs reviewer level or a reviewer role in a project")
+            raise Forbidden(
+                suspension
+                or "the review queue needs reviewer level or a reviewer role in a project"
+            )
     now = m.utcnow()
     active_lease = exists().where(
         m.ReviewAssignment.task_id == m.Task.id,
@@ -59,7 +96,7 @@ async def claim(
             m.Task.state == m.TaskState.IN_REVIEW,
             m.Job.status == m.JobStatus.OPEN,
             visible_to(account),
-            *([] if may_review_any(account) else [reviewable_by(account)]),
+            *([] if by_level else [reviewable_by(account)]),
             ~active_lease,
             ~own_answer,  # a reviewer never reviews their own work
             ~already_reviewed,
@@ -122,6 +159,8 @@ async def record_verdict(
         or submission.status != m.SubmissionStatus.PENDING
     ):
         raise Invalid(f"submission {data.submission_id} is not one of this review's submissions")
+    if submission.account_id == account.id:
+        raise Forbidden("a reviewer never reviews their own answer")
     if data.verdict == "reject" and not (data.reason and data.reason.strip()):
         raise Invalid("a rejection needs a reason, so the author can learn from it")
     if data.verdict == "edit":

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, select
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasks_service.background import outbox
+from tasks_service.credit.accuracy import answer_accuracy
 from tasks_service.credit.services import recompute_level
 from tasks_service.db import models as m
 from tasks_service.reviews.consensus import (
@@ -16,6 +20,7 @@ from tasks_service.reviews.consensus import (
     decide_text,
     label_decision,
 )
+from tasks_service.reviews.gold import grade_gold
 from tasks_service.settings import Settings
 
 MAX_LABEL_ANSWERS = 5
@@ -46,6 +51,12 @@ async def settle_task(session: AsyncSession, settings: Settings, task_id: int) -
             select(m.Review).where(m.Review.task_id == task.id).order_by(m.Review.id)
         )
     ).all()
+    if task.gold_answer is not None:
+        if pending and (job.reviews_required == 0 or reviews):
+            waiting = {s.id for s in pending}
+            reviewers = {r.reviewer_id for r in reviews if r.submission_id in waiting}
+            await grade_gold(session, settings, task, job, pending, reviewers)
+        return
     if job.reviews_required == 0 and not reviews:
         if pending:
             await _settle_by_consensus(session, settings, task, job, pending)
@@ -55,7 +66,7 @@ async def settle_task(session: AsyncSession, settings: Settings, task_id: int) -
         if verdict is None:
             continue
         if verdict.verdict == m.Verdict.REJECT:
-            await _reject(session, settings, task, submission, verdict.reason)
+            await _reject(session, settings, task, submission, verdict.reason, reviews)
         else:
             await _accept(session, settings, task, job, submission, verdict, pending)
             return
@@ -105,7 +116,7 @@ async def _settle_by_consensus(
             task.state = m.TaskState.OPEN
             task.open_slots += 1  # not clear yet: ask one more volunteer
         return
-    reliability = await _reliabilities(session, [s.account_id for s in pending])
+    reliability = await _reliabilities(session, settings, [s.account_id for s in pending])
     answers = [
         TextAnswer(
             s.id,
@@ -124,7 +135,15 @@ async def _label_consensus(session: AsyncSession, job: m.Job, task: m.Task) -> s
     rows = await session.execute(
         select(m.Submission.task_id, m.Submission.account_id, m.Submission.answer).where(
             m.Submission.job_id == job.id,
-            m.Submission.status.in_([m.SubmissionStatus.PENDING, m.SubmissionStatus.ACCEPTED]),
+            # Gold answers too: with the known labels they tie each volunteer to the truth.
+            m.Submission.status.in_(
+                [
+                    m.SubmissionStatus.PENDING,
+                    m.SubmissionStatus.ACCEPTED,
+                    m.SubmissionStatus.GOLD_RIGHT,
+                    m.SubmissionStatus.GOLD_WRONG,
+                ]
+            ),
         )
     )
     responses = [LabelResponse(t, a, str(answer)) for t, a, answer in rows]
@@ -140,19 +159,15 @@ async def _label_consensus(session: AsyncSession, job: m.Job, task: m.Task) -> s
     return label_decision(posterior) if posterior is not None else None
 
 
-async def _reliabilities(session: AsyncSession, account_ids: list[int]) -> dict[int, float]:
-    """Each author's share of reviewed answers accepted; unknown until something was decided."""
-    status = m.Submission.status
-    rows = await session.execute(
-        select(
-            m.Submission.account_id,
-            func.count().filter(status == m.SubmissionStatus.ACCEPTED),
-            func.count().filter(status == m.SubmissionStatus.REJECTED),
-        )
-        .where(m.Submission.account_id.in_(account_ids))
-        .group_by(m.Submission.account_id)
-    )
-    return {a: ok / (ok + bad) for a, ok, bad in rows if ok + bad >= RELIABILITY_MINIMUM}
+async def _reliabilities(
+    session: AsyncSession, settings: Settings, account_ids: list[int]
+) -> dict[int, float]:
+    """Each author's measured accuracy (reviewed and gold work in the recent window)."""
+    since = m.utcnow() - timedelta(days=settings.accuracy_window_days)
+    counts = await answer_accuracy(session, account_ids, since)
+    return {
+        a: ok / (ok + bad) for a, (ok, bad) in counts.items() if ok + bad >= RELIABILITY_MINIMUM
+    }
 
 
 async def _accept(
@@ -177,16 +192,25 @@ async def _accept(
         other.decided_at = now
     await session.flush()
     await outbox.add(session, "credit", task_id=task.id)
+    await complete_if_done(session, job)
+
+
+async def complete_if_done(session: AsyncSession, job: m.Job) -> None:
+    """Complete the job and queue its assembly once every task but the gold ones is accepted."""
     # Lock the job row before looking for unfinished tasks: when the last two tasks settle at
     # once, the second to get the lock sees the first's commit, so the job completes (once).
     await session.execute(
         select(m.Job.id).where(m.Job.id == job.id).with_for_update(key_share=True)
     )
-    unfinished = exists().where(m.Task.job_id == job.id, m.Task.state != m.TaskState.ACCEPTED)
+    unfinished = exists().where(
+        m.Task.job_id == job.id,
+        m.Task.state != m.TaskState.ACCEPTED,
+        m.Task.gold_answer.is_(None),
+    )
     await session.refresh(job, ["status"])
     if job.status == m.JobStatus.OPEN and not await session.scalar(select(unfinished)):
         job.status = m.JobStatus.COMPLETE
-        job.finished_at = now
+        job.finished_at = m.utcnow()
         await outbox.add(session, "assemble", job_id=job.id)
 
 
@@ -196,6 +220,7 @@ async def _reject(
     task: m.Task,
     submission: m.Submission,
     reason: str | None,
+    reviews: Sequence[m.Review],
 ) -> None:
     submission.status = m.SubmissionStatus.REJECTED
     submission.reason = reason
@@ -203,4 +228,6 @@ async def _reject(
     task.answers -= 1
     task.open_slots += 1
     await session.flush()
-    await recompute_level(session, settings, submission.account_id)
+    reviewers = {r.reviewer_id for r in reviews if r.submission_id == submission.id}
+    for account_id in sorted(reviewers | {submission.account_id}):
+        await recompute_level(session, settings, account_id)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tasks_service import checks
 from tasks_service.checks import CHECKS, run_checks
-from tasks_service.checks_text import language
+from tasks_service.checks_text import language, length
 from tasks_service.db import models as m
 from tests.harness import Api
 
@@ -150,7 +150,12 @@ def test_a_copied_source_is_a_warning_for_translations_only() -> None:
             False,
         ),
         (("en", "xx"), "Could not save the file to disk.", "Xx", True),
-        (("en", "de"), "Save it now", "X", False),  # under 15 characters: too short to judge
+        (("en", "de"), "Save it", "X", False),  # under 10 characters: too short to judge
+        (("en", "de"), "Save it now", "X", True),  # 10 to 15: the bound measured for short ones
+        (("en", "de"), "Save it now", "Speichern Sie es jetzt gleich sofort", False),
+        (("en", "xx"), "Save it now", "X", False),  # and only where it was measured
+        (("en", "zh"), "Could not save the file to disk.", "无法将文件保存到磁盘。", False),
+        (("en", "zh"), "Could not save the file to disk.", "无法将文件", True),
     ],
 )
 def test_length_ratio_bounds_depend_on_the_language_pair(
@@ -219,6 +224,67 @@ def test_an_answer_in_another_language_is_a_warning(target: str, answer: str, su
 )
 def test_an_answer_in_the_target_language_passes(target: str, answer: str) -> None:
     assert "target_language" not in fired(task(SOURCE), answer, job(target))
+
+
+@pytest.mark.parametrize(
+    ("target", "source", "answer", "suspect"),
+    [
+        ("fr", "Source RPM package", "源码 RPM 软件包", "Chinese"),  # no French letter at all
+        ("fr", "too few arguments", "参数太少", "Chinese"),
+        ("ar", "JPEG-2000 JPX image", "Изображение JPEG-2000 JPX", "Russian"),
+        ("ar", "Remove From List", "Von Liste entfernen", "German"),
+        ("fr", "Find Network Printer", "Find Network Printer", "English"),  # copied: in English
+        ("zh", "Dark Gray text", "dark gray  text", "English"),
+    ],
+)
+def test_short_answers_in_another_script_or_copied_are_another_language(
+    target: str, source: str, answer: str, suspect: str
+) -> None:
+    results = [
+        r for r in run_checks(task(source), job(target), answer) if r.name == "target_language"
+    ]
+    assert len(results) == 1 and suspect in results[0].message
+
+
+@pytest.mark.parametrize(
+    ("target", "source", "answer"),
+    [
+        ("ar", "Samsung Galaxy", "Samsung Galaxy"),  # names may stay as they are
+        ("ar", "Open with Firefox", "افتح باستخدام Firefox"),
+        ("ja", "Open the PDF", "PDF を開く"),
+        ("fr", "Firefox", "Firefox"),  # one word copied: a name
+        ("sr", "Open the file", "Отвори датотеку"),  # Serbian is written in two scripts
+        ("fr", "Open the file", "1234"),  # no letters to judge
+    ],
+)
+def test_names_and_two_script_languages_are_not_another_language(
+    target: str, source: str, answer: str
+) -> None:
+    assert "target_language" not in fired(task(source), answer, job(target))
+
+
+@pytest.mark.parametrize(
+    ("source", "answer", "cut"),
+    [
+        ("Failed to remake makefile '%s'.", "Échec de la refabrication de makef", True),
+        ("No subkey with index %d", "没有索引为 %", True),  # a variable half written
+        ("Cameroon (Dvorak, intl.)", "الكاميرون (", True),  # a bracket left open
+        ("Unknown error in “%s”", "Erreur inconnue", True),  # a variable lost
+        ("You must provide at least one PID.", "您必须提供至少", True),  # the sentence unfinished
+        ("You must provide at least one PID.", "您必须至少提供一个 PID。", False),
+        ("Failed to remake makefile '%s'.", "Impossible de refaire le makefile « %s ».", False),
+        ("Cameroon (Dvorak, intl.)", "Cameroun (Dvorak, intl.)", False),
+    ],
+)
+def test_cut_signs(source: str, answer: str, cut: bool) -> None:
+    assert length.cut_signs(source, answer) is cut
+
+
+def test_an_answer_showing_its_cut_is_short_a_little_sooner() -> None:
+    source = 'unrecognized compression option: "%s"'
+    # 41 % of the source's width: above the 37 % bound for Chinese, but it lost its variable.
+    assert "length_ratio" in fired(task(source, "%s"), "无法识别的压缩", job("zh"))
+    assert "length_ratio" not in fired(task(source, "%s"), "无法识别的压缩选项：“%s”", job("zh"))
 
 
 def test_target_language_ignores_markup_variables_and_code_and_reads_plural_lists() -> None:

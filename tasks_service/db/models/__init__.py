@@ -2,6 +2,7 @@
 
 from .account import Account
 from .assignment import Assignment, AssignmentState
+from .audit_entry import AuditAction, AuditEntry
 from .base import Base, utcnow
 from .credit_entry import CreditEntry, CreditReason
 from .job import Job, JobStatus
@@ -18,6 +19,8 @@ __all__ = [
     "Account",
     "Assignment",
     "AssignmentState",
+    "AuditAction",
+    "AuditEntry",
     "Base",
     "CreditEntry",
     "CreditReason",

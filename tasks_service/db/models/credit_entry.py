@@ -12,12 +12,20 @@ from .base import Base, IdPK, utcnow
 class CreditReason(StrEnum):
     ACCEPTED_ANSWER = "accepted_answer"  # subject: the submission
     REVIEW = "review"  # subject: the review
-    CORRECTION = "correction"  # subject: the review that edited the answer
+    EDIT = "review_edit"  # subject: the review whose edit became the accepted answer
+    CORRECTION = "correction"  # subject: the audit entry of a co-creator's correction
     GOLD_RIGHT = "gold_right"  # subject: the submission
+    # An override moves credit without touching what is written: a reversal cancels an entry
+    # (subject: that entry), a reinstatement cancels a reversal (subject: the reversal).
+    REVERSAL = "reversal"
+    REINSTATED = "reinstated"
 
 
 class CreditEntry(Base):
-    """Append-only ledger; the unique key makes every credit happen exactly once."""
+    """Append-only ledger; the unique key makes every credit happen exactly once.
+
+    Nothing is updated or deleted: a credit taken back is a reversal entry of negative amount.
+    """
 
     __tablename__ = "credit_entries"
     __table_args__ = (

@@ -16,6 +16,9 @@ class SubmissionStatus(StrEnum):
     REJECTED = "rejected"
     NOT_CHOSEN = "not_chosen"
     CANCELLED = "cancelled"
+    # Answers to gold tasks, graded against the known answer; they never enter a result.
+    GOLD_RIGHT = "gold_right"
+    GOLD_WRONG = "gold_wrong"
 
 
 class Submission(Base):
