@@ -21,6 +21,7 @@ from tasks_service.jobs.controllers import JobController
 from tasks_service.ops import OpsController
 from tasks_service.projects.controllers import ProjectController
 from tasks_service.queue.controllers import QueueController
+from tasks_service.ratelimit import RateLimits
 from tasks_service.reviews.controllers import ReviewController
 from tasks_service.settings import Settings, load_settings
 from workers.context import WorkerContext, connect_redis
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             sessionmaker=worker.sessionmaker,
             redis=redis,
             background=background,
+            rate_limits=RateLimits(settings, redis),
         )
         await background.start()
         try:

@@ -12,6 +12,7 @@ from tasks_service.db import models as m
 from tasks_service.pagination import Cursor, Limit, decode_cursor, next_cursor
 from tasks_service.queue import schemas, services
 from tasks_service.queue.task_view import seconds_left, task_view
+from tasks_service.ratelimit import rate_limited
 from tasks_service.settings import Settings
 
 IdempotencyKey = Annotated[
@@ -27,7 +28,7 @@ IdempotencyKey = Annotated[
 class QueueController(Controller):
     tags = ["queue"]
 
-    @post("/tasks/claim", status_code=HTTP_200_OK)
+    @post("/tasks/claim", status_code=HTTP_200_OK, **rate_limited("claim", has_caller=True))
     async def claim(
         self,
         account: m.Account,
@@ -50,7 +51,11 @@ class QueueController(Controller):
         )
         return Response(body)
 
-    @post("/assignments/{assignment_id:int}/submit", status_code=HTTP_201_CREATED)
+    @post(
+        "/assignments/{assignment_id:int}/submit",
+        status_code=HTTP_201_CREATED,
+        **rate_limited("submit", has_caller=True),
+    )
     async def submit(
         self,
         assignment_id: int,
