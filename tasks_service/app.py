@@ -10,6 +10,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
+from tasks_service.access_log import access_log_middleware
 from tasks_service.accounts.controllers import AccountController
 from tasks_service.accounts.deps import provide_account
 from tasks_service.credit.controllers import CreditController
@@ -80,7 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         exception_handlers=exception_handlers,
         lifespan=[lifespan],
-        middleware=[prometheus.middleware],
+        middleware=[access_log_middleware, prometheus.middleware],
         openapi_config=OpenAPIConfig(
             title="Tasks service",
             version="1",
