@@ -19,6 +19,7 @@ from tasks_service.db.migrate import upgrade_to_head_async
 from tasks_service.db.session import provide_db_session
 from tasks_service.errors import exception_handlers
 from tasks_service.jobs.controllers import JobController
+from tasks_service.openapi import document_problems
 from tasks_service.ops import OpsController
 from tasks_service.projects.controllers import ProjectController
 from tasks_service.queue.controllers import QueueController
@@ -72,7 +73,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
     )
     prometheus = PrometheusConfig(app_name="tasks_service", group_path=True)
-    return Litestar(
+    app = Litestar(
         route_handlers=[api, OpsController, PrometheusController],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),
@@ -90,3 +91,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         request_max_body_size=settings.upload_limit + MULTIPART_OVERHEAD,
     )
+    document_problems(app)
+    return app

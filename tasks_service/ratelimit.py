@@ -135,10 +135,11 @@ def _counting_account(action: Action) -> Provide:
     return Provide(provide)
 
 
-def rate_limited(action: Action, *, has_caller: bool = False) -> dict[str, Any]:
+def rate_limited(action: Action, *, has_caller: bool = False, **opt: Any) -> dict[str, Any]:
     """Route handler options applying ``action``'s limits: per address always, per account on
-    routes with a caller (``has_caller``), by replacing their ``account`` dependency."""
-    options: dict[str, Any] = {"guards": [_count_address], "opt": {"rate_limit": action}}
+    routes with a caller (``has_caller``), by replacing their ``account`` dependency. ``opt``
+    is the handler's other ``opt`` (see openapi.py)."""
+    options: dict[str, Any] = {"guards": [_count_address], "opt": {"rate_limit": action, **opt}}
     if has_caller:
         options["dependencies"] = {"account": _counting_account(action)}
     return options

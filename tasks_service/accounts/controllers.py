@@ -17,14 +17,14 @@ from tasks_service.settings import Settings
 class AccountController(Controller):
     tags = ["accounts"]
 
-    @post("/accounts", status_code=HTTP_201_CREATED, **rate_limited("register"))
+    @post("/accounts", status_code=HTTP_201_CREATED, **rate_limited("register", problems=(409,)))
     async def register(
         self, data: schemas.AccountCreate, db_session: AsyncSession
     ) -> schemas.AccountCreated:
         account = await services.register(db_session, data)
         return schemas.AccountCreated(id=account.id, username=account.username, level=account.level)
 
-    @post("/auth/tokens", status_code=HTTP_201_CREATED, **rate_limited("login"))
+    @post("/auth/tokens", status_code=HTTP_201_CREATED, **rate_limited("login", problems=(401,)))
     async def create_token(
         self,
         request: Request[Any, Any, Any],

@@ -17,7 +17,7 @@ from tasks_service.db import models as m
 from tasks_service.errors import Conflict
 from tasks_service.jobs import schemas, services
 from tasks_service.jobs.assembly import build_document
-from tasks_service.jobs.formats import get_format
+from tasks_service.jobs.formats import REGISTRY, get_format
 from tasks_service.pagination import Cursor, Limit, decode_cursor, next_cursor
 from tasks_service.settings import Settings
 
@@ -36,7 +36,11 @@ TaskStateFilter = Annotated[
 class JobController(Controller):
     tags = ["jobs"]
 
-    @post("/projects/{project_id:int}/jobs", status_code=HTTP_202_ACCEPTED)
+    @post(
+        "/projects/{project_id:int}/jobs",
+        status_code=HTTP_202_ACCEPTED,
+        opt={"problems": (403, 413, 415)},
+    )
     async def upload(
         self,
         project_id: int,
@@ -88,7 +92,10 @@ class JobController(Controller):
         last = tasks[-1].seq if tasks else None
         return schemas.TaskPage(items=items, next_cursor=next_cursor(last, len(tasks), limit))
 
-    @get("/jobs/{job_id:int}/result")
+    @get(
+        "/jobs/{job_id:int}/result",
+        opt={"problems": (409,), "media_types": sorted({f.media_type for f in REGISTRY.values()})},
+    )
     async def result(
         self, job_id: int, account: m.Account, db_session: AsyncSession, partial: bool = False
     ) -> Response[bytes]:
@@ -125,7 +132,7 @@ class JobController(Controller):
             for c in await _credits(db_session, settings, job)
         )
 
-    @get("/jobs/{job_id:int}/export", media_type="application/jsonl")
+    @get("/jobs/{job_id:int}/export", media_type="application/jsonl", opt={"problems": (403,)})
     async def export(
         self, job_id: int, account: m.Account, db_session: AsyncSession, settings: Settings
     ) -> Response[bytes]:
@@ -135,7 +142,7 @@ class JobController(Controller):
         credits = {"CREDITS": await _credits(db_session, settings, job)}
         return Response(body + msgspec.json.encode(credits) + b"\n", media_type="application/jsonl")
 
-    @post("/jobs/{job_id:int}/cancel", status_code=200)
+    @post("/jobs/{job_id:int}/cancel", status_code=200, opt={"problems": (403, 409)})
     async def cancel(
         self, job_id: int, account: m.Account, db_session: AsyncSession
     ) -> schemas.Job:

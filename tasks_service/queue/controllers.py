@@ -28,7 +28,11 @@ IdempotencyKey = Annotated[
 class QueueController(Controller):
     tags = ["queue"]
 
-    @post("/tasks/claim", status_code=HTTP_200_OK, **rate_limited("claim", has_caller=True))
+    @post(
+        "/tasks/claim",
+        status_code=HTTP_200_OK,
+        **rate_limited("claim", has_caller=True, no_content=True, problems=(409,)),
+    )
     async def claim(
         self,
         account: m.Account,
@@ -54,7 +58,7 @@ class QueueController(Controller):
     @post(
         "/assignments/{assignment_id:int}/submit",
         status_code=HTTP_201_CREATED,
-        **rate_limited("submit", has_caller=True),
+        **rate_limited("submit", has_caller=True, problems=(403, 409)),
     )
     async def submit(
         self,
@@ -74,13 +78,21 @@ class QueueController(Controller):
             checks=submission.checks,
         )
 
-    @post("/assignments/{assignment_id:int}/release", status_code=HTTP_204_NO_CONTENT)
+    @post(
+        "/assignments/{assignment_id:int}/release",
+        status_code=HTTP_204_NO_CONTENT,
+        opt={"problems": (403, 409)},
+    )
     async def release(
         self, assignment_id: int, account: m.Account, db_session: AsyncSession
     ) -> None:
         await services.release(db_session, account, assignment_id)
 
-    @post("/assignments/{assignment_id:int}/extend", status_code=HTTP_200_OK)
+    @post(
+        "/assignments/{assignment_id:int}/extend",
+        status_code=HTTP_200_OK,
+        opt={"problems": (403, 409)},
+    )
     async def extend(
         self, assignment_id: int, account: m.Account, db_session: AsyncSession
     ) -> schemas.Lease:
