@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         exception_handlers=exception_handlers,
         lifespan=[lifespan],
+        logging_config=None,  # the process configures logging (logs.py), not each app
         middleware=[access_log_middleware, prometheus.middleware],
         openapi_config=OpenAPIConfig(
             title="Tasks service",

@@ -25,6 +25,7 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "request_id",
     "account_id",
     "taskName",
+    "color_message",  # uvicorn's copy of the message with terminal colours
 }
 
 
