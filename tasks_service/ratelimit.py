@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
+from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from litestar import Request
 from litestar.connection import ASGIConnection
@@ -56,8 +56,8 @@ RULES: dict[Action, Rule] = {
 
 
 class RateLimits:
-    """The process's counters; ``window`` (exact, for the login throttle) and ``counter``
-    (constant cost per request, for the busy routes) share one storage."""
+    """The process's counters: moving windows (exact, so a limit is never exceeded at a
+    window's edge, and ``Retry-After`` is when the oldest counted request leaves it)."""
 
     def __init__(self, settings: Settings, redis: Redis | None = None) -> None:
         self.settings = settings
@@ -74,7 +74,6 @@ class RateLimits:
         else:
             self.storage = MemoryStorage(wrap_exceptions=True)
         self.window = MovingWindowRateLimiter(self.storage)
-        self.counter = SlidingWindowCounterRateLimiter(self.storage)
         self._parsed: dict[str, list[RateLimitItem]] = {}
 
     def limits_of(self, setting: str) -> list[RateLimitItem]:
@@ -92,9 +91,9 @@ class RateLimits:
             return
         for item in self.limits_of(setting):
             try:
-                if await self.counter.hit(item, action, scope, who):
+                if await self.window.hit(item, action, scope, who):
                     continue
-                stats = await self.counter.get_window_stats(item, action, scope, who)
+                stats = await self.window.get_window_stats(item, action, scope, who)
             except StorageError as exc:
                 log.warning("rate limit storage unavailable, %s not counted: %s", action, exc)
                 return

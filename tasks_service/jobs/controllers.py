@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
 import msgspec
@@ -22,8 +21,9 @@ from tasks_service.pagination import Cursor, Limit, decode_cursor, next_cursor
 from tasks_service.settings import Settings
 
 
-@dataclass
-class JobUpload:
+class JobUpload(msgspec.Struct, forbid_unknown_fields=True):
+    """The multipart form: a field beside these two (an owner, a status) is refused."""
+
     file: UploadFile
     spec: str
 
