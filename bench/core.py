@@ -215,6 +215,7 @@ def run(args: argparse.Namespace) -> list[tuple[str, str]]:
             upgrade_to_head(url.replace("postgresql://", "postgresql+asyncpg://"))
             port = free_port()
             env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"} | {"DATABASE_URL": url}
+            env |= {"SECRET_KEY": uuid.uuid4().hex, "RATE_LIMITS": "false"}  # one host, many robots
             command = [str(SERVER), "serve", "--host", "127.0.0.1", "--port", str(port)]
             # warning: keeps uvicorn's per-request access log out of the measured path
             server = subprocess.Popen(

@@ -11,6 +11,7 @@ from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
+from tasks_service.access_log import access_log_middleware
 from tasks_service.accounts.controllers import AccountController
 from tasks_service.accounts.deps import provide_account
 from tasks_service.credit.controllers import CreditController
@@ -19,9 +20,11 @@ from tasks_service.db.migrate import upgrade_to_head_async
 from tasks_service.db.session import provide_db_session
 from tasks_service.errors import exception_handlers
 from tasks_service.jobs.controllers import JobController
+from tasks_service.openapi import document_problems
 from tasks_service.ops import OpsController
 from tasks_service.projects.controllers import ProjectController
 from tasks_service.queue.controllers import QueueController
+from tasks_service.ratelimit import RateLimits
 from tasks_service.reviews.controllers import DecisionController, ReviewController
 from tasks_service.settings import Settings, load_settings
 from tasks_service.web.errors import not_found
@@ -50,6 +53,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             sessionmaker=worker.sessionmaker,
             redis=redis,
             background=background,
+            rate_limits=RateLimits(settings, redis),
         )
         await background.start()
         try:
@@ -73,7 +77,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
     )
     prometheus = PrometheusConfig(app_name="tasks_service", group_path=True)
-    return Litestar(
+    app = Litestar(
         route_handlers=[api, OpsController, PrometheusController, web_router(settings)],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),
@@ -83,7 +87,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers={**exception_handlers, NotFoundException: not_found},
         template_config=template_config(),
         lifespan=[lifespan],
-        middleware=[prometheus.middleware],
+        logging_config=None,  # the process configures logging (logs.py), not each app
+        middleware=[access_log_middleware, prometheus.middleware],
         openapi_config=OpenAPIConfig(
             title="Tasks service",
             version="1",
@@ -92,3 +97,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         request_max_body_size=settings.upload_limit + MULTIPART_OVERHEAD,
     )
+    document_problems(app)
+    return app

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 
+from tasks_service.logs import configure_logging
 from tasks_service.settings import Settings, load_settings
 
 
@@ -14,7 +15,13 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
     from tasks_service.db.migrate import upgrade_to_head
+    from tasks_service.logs import logging_config
 
+    if settings.uses_dev_secret_on_a_server:
+        sys.exit(
+            "tasks-service: refusing to serve a shared database with the development SECRET_KEY "
+            "(anyone could forge token digests); set SECRET_KEY, or ALLOW_DEV_SECRET=1 to insist"
+        )
     if settings.is_sqlite or settings.auto_migrate:
         upgrade_to_head(settings.effective_database_url)
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
@@ -29,6 +36,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
+        log_config=logging_config(settings.log_format, args.log_level),
+        access_log=False,  # each request is logged once, with its id, by access_log.py
         proxy_headers=True,
     )
 
@@ -97,10 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = load_settings()
     except Exception as exc:  # a bad environment variable: say which, don't trace back
         sys.exit(f"tasks-service: invalid settings: {exc}")
+    if not logging.getLogger().handlers:  # as basicConfig: an embedding program's setup wins
+        configure_logging(settings.log_format)
     args.run(settings, args)

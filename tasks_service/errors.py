@@ -20,6 +20,7 @@ from litestar.status_codes import (
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
@@ -38,6 +39,10 @@ class DomainError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.extra = extra or {}
+
+    @property
+    def headers(self) -> dict[str, str] | None:
+        return None
 
 
 class NotFound(DomainError):
@@ -75,19 +80,40 @@ class TooLarge(DomainError):
     title = "Upload too large"
 
 
+class TooManyRequests(DomainError):
+    """A rate limit or the login throttle refused the request; ``Retry-After`` says when to
+    come back."""
+
+    status_code = HTTP_429_TOO_MANY_REQUESTS
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, extra={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str] | None:
+        return {"Retry-After": str(self.retry_after)}
+
+
 def problem(
-    status: int, title: str, detail: str, extra: dict[str, Any] | None = None
+    status: int,
+    title: str,
+    detail: str,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response[dict[str, Any]]:
     body: dict[str, Any] = {"type": "about:blank", "status": status, "title": title}
     body["detail"] = detail
     if extra:
         body.update(extra)
-    headers = {"WWW-Authenticate": "Bearer"} if status == HTTP_401_UNAUTHORIZED else None
+    if status == HTTP_401_UNAUTHORIZED:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def _domain_handler(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
-    return problem(exc.status_code, exc.title, exc.detail, exc.extra)
+    return problem(exc.status_code, exc.title, exc.detail, exc.extra, exc.headers)
 
 
 def _validation_handler(

@@ -20,7 +20,7 @@ class OpsController(Controller):
     async def health(self) -> dict[str, str]:
         return {"status": "ok"}
 
-    @get("/ready", cache=False)
+    @get("/ready", cache=False, opt={"problems": (503,)})
     async def ready(self, state: State) -> Response[Any]:
         checks: dict[str, str] = {}
         try:

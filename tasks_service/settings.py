@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
+from limits import parse_many
 
 DEFAULT_DATA_DIR = Path("data")
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - placeholder for the embedded default
@@ -38,6 +39,29 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     auto_migrate: bool = False
     # Believe X-Forwarded-Proto (a TLS-terminating proxy in front): web cookies become Secure.
     trust_proxy_headers: bool = False
+    allow_dev_secret: bool = False
+    log_format: Literal["json", "text"] = "json"
+    # Rate limits in the `limits` library's notation ("120/minute", "5/second;100/hour").
+    rate_limits: bool = True
+    rate_limit_claim: str = "120/minute"
+    rate_limit_claim_per_ip: str = "3000/minute"
+    rate_limit_submit: str = "120/minute"
+    rate_limit_submit_per_ip: str = "3000/minute"
+    rate_limit_login: str = "30/minute"
+    rate_limit_login_per_ip: str = "300/minute"
+    rate_limit_register_per_ip: str = "100/hour"
+    # Failed logins: each tier that is full refuses further attempts until it empties.
+    login_failures: str = "5/minute;10/15 minutes;20/day"
+    login_failures_per_ip: str = "50/minute;200/hour;1000/day"
+
+    def __post_init__(self) -> None:
+        for name in self.__struct_fields__:
+            if name.startswith(("rate_limit_", "login_failures")):
+                value = getattr(self, name)
+                try:
+                    parse_many(value)
+                except ValueError as exc:
+                    raise ValueError(f"{name.upper()}: {value!r} is not a rate limit") from exc
 
     @property
     def effective_database_url(self) -> str:
@@ -55,6 +79,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def is_sqlite(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def uses_dev_secret_on_a_server(self) -> bool:
+        """The published development SECRET_KEY on a shared database: tokens forgeable there."""
+        return self.secret_key == DEV_SECRET and not self.is_sqlite and not self.allow_dev_secret
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:

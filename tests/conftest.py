@@ -31,6 +31,10 @@ PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RUN_ID = uuid.uuid4().hex[:10]
 TABLES = [table.name for table in reversed(m.Base.metadata.sorted_tables)]
+# Tests are many quick clients on one address: limits only the tests in tests/security reach.
+GENEROUS_RATE_LIMITS = {
+    name: "100000/minute" for name in Settings.__struct_fields__ if name.startswith("rate_limit_")
+}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -81,6 +85,7 @@ def settings(database_url: str) -> Settings:
         max_open_leases=3,
         reap_interval_seconds=0.2,
         outbox_retry_seconds=2.0,
+        **GENEROUS_RATE_LIMITS,
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tasks_service.accounts import services
 from tasks_service.db import models as m
 from tasks_service.errors import Unauthorized
+from tasks_service.logs import bind_account
 from tasks_service.settings import Settings
 
 TOKEN_ID = "token_id"  # noqa: S105 - a request-state key, not a secret
@@ -25,4 +26,5 @@ async def provide_account(
         )
     account, row = await services.authenticate(db_session, settings, token.strip())
     request.state[TOKEN_ID] = row.id
+    bind_account(account.id)
     return account

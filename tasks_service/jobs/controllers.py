@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
+import msgspec
 from litestar import Controller, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
@@ -13,12 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tasks_service.credit.listings import job_credit_list
 from tasks_service.db import models as m
 from tasks_service.jobs import downloads, schemas, services
+from tasks_service.jobs.formats import REGISTRY
 from tasks_service.pagination import Cursor, Limit, decode_cursor, next_cursor
 from tasks_service.settings import Settings
 
 
-@dataclass
-class JobUpload:
+class JobUpload(msgspec.Struct, forbid_unknown_fields=True):
+    """The multipart form: a field beside these two (an owner, a status) is refused."""
+
     file: UploadFile
     spec: str
 
@@ -31,7 +33,11 @@ TaskStateFilter = Annotated[
 class JobController(Controller):
     tags = ["jobs"]
 
-    @post("/projects/{project_id:int}/jobs", status_code=HTTP_202_ACCEPTED)
+    @post(
+        "/projects/{project_id:int}/jobs",
+        status_code=HTTP_202_ACCEPTED,
+        opt={"problems": (403, 413, 415)},
+    )
     async def upload(
         self,
         project_id: int,
@@ -83,7 +89,10 @@ class JobController(Controller):
         last = tasks[-1].seq if tasks else None
         return schemas.TaskPage(items=items, next_cursor=next_cursor(last, len(tasks), limit))
 
-    @get("/jobs/{job_id:int}/result")
+    @get(
+        "/jobs/{job_id:int}/result",
+        opt={"problems": (409,), "media_types": sorted({f.media_type for f in REGISTRY.values()})},
+    )
     async def result(
         self, job_id: int, account: m.Account, db_session: AsyncSession, partial: bool = False
     ) -> Response[bytes]:
@@ -111,7 +120,7 @@ class JobController(Controller):
         download = await downloads.credits_text(db_session, settings, job)
         return Response(download.content, media_type=download.media_type)
 
-    @get("/jobs/{job_id:int}/export", media_type="application/jsonl")
+    @get("/jobs/{job_id:int}/export", media_type="application/jsonl", opt={"problems": (403,)})
     async def export(
         self, job_id: int, account: m.Account, db_session: AsyncSession, settings: Settings
     ) -> Response[bytes]:
@@ -119,7 +128,7 @@ class JobController(Controller):
         download = await downloads.export(db_session, settings, job)
         return Response(download.content, media_type=download.media_type)
 
-    @post("/jobs/{job_id:int}/cancel", status_code=200)
+    @post("/jobs/{job_id:int}/cancel", status_code=200, opt={"problems": (403, 409)})
     async def cancel(
         self, job_id: int, account: m.Account, db_session: AsyncSession
     ) -> schemas.Job:

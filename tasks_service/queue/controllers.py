@@ -11,6 +11,7 @@ from tasks_service.db import models as m
 from tasks_service.pagination import Cursor, Limit, decode_cursor, next_cursor
 from tasks_service.queue import listings, schemas, services
 from tasks_service.queue.task_view import seconds_left, task_view
+from tasks_service.ratelimit import rate_limited
 from tasks_service.settings import Settings
 
 IdempotencyKey = Annotated[
@@ -26,7 +27,11 @@ IdempotencyKey = Annotated[
 class QueueController(Controller):
     tags = ["queue"]
 
-    @post("/tasks/claim", status_code=HTTP_200_OK)
+    @post(
+        "/tasks/claim",
+        status_code=HTTP_200_OK,
+        **rate_limited("claim", has_caller=True, no_content=True, problems=(409,)),
+    )
     async def claim(
         self,
         account: m.Account,
@@ -49,7 +54,11 @@ class QueueController(Controller):
         )
         return Response(body)
 
-    @post("/assignments/{assignment_id:int}/submit", status_code=HTTP_201_CREATED)
+    @post(
+        "/assignments/{assignment_id:int}/submit",
+        status_code=HTTP_201_CREATED,
+        **rate_limited("submit", has_caller=True, problems=(403, 409)),
+    )
     async def submit(
         self,
         assignment_id: int,
@@ -68,13 +77,21 @@ class QueueController(Controller):
             checks=submission.checks,
         )
 
-    @post("/assignments/{assignment_id:int}/release", status_code=HTTP_204_NO_CONTENT)
+    @post(
+        "/assignments/{assignment_id:int}/release",
+        status_code=HTTP_204_NO_CONTENT,
+        opt={"problems": (403, 409)},
+    )
     async def release(
         self, assignment_id: int, account: m.Account, db_session: AsyncSession
     ) -> None:
         await services.release(db_session, account, assignment_id)
 
-    @post("/assignments/{assignment_id:int}/extend", status_code=HTTP_200_OK)
+    @post(
+        "/assignments/{assignment_id:int}/extend",
+        status_code=HTTP_200_OK,
+        opt={"problems": (403, 409)},
+    )
     async def extend(
         self, assignment_id: int, account: m.Account, db_session: AsyncSession
     ) -> schemas.Lease:

@@ -14,7 +14,11 @@ from tasks_service.settings import Settings
 class ReviewController(Controller):
     tags = ["reviews"]
 
-    @post("/reviews/claim", status_code=HTTP_200_OK)
+    @post(
+        "/reviews/claim",
+        status_code=HTTP_200_OK,
+        opt={"no_content": True, "problems": (403, 404)},
+    )
     async def claim(
         self,
         account: m.Account,
@@ -41,7 +45,11 @@ class ReviewController(Controller):
             )
         )
 
-    @post("/review-assignments/{lease_id:int}/verdict", status_code=HTTP_201_CREATED)
+    @post(
+        "/review-assignments/{lease_id:int}/verdict",
+        status_code=HTTP_201_CREATED,
+        opt={"problems": (403, 409)},
+    )
     async def verdict(
         self,
         lease_id: int,
