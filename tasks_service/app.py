@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from litestar import Litestar, Router
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 
 from tasks_service.accounts.controllers import AccountController
 from tasks_service.accounts.deps import provide_account
@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     prometheus = PrometheusConfig(app_name="tasks_service", group_path=True)
     return Litestar(
-        route_handlers=[api, OpsController, PrometheusController],
+        route_handlers=[api, OpsController],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),
             "db_session": Provide(provide_db_session),

@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import shutil
 import sys
+import tempfile
 
 from tasks_service.settings import Settings, load_settings
+
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
@@ -19,15 +24,32 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         upgrade_to_head(settings.effective_database_url)
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
     print(f"Tasks service: open http://{shown}:{args.port}/schema (API under /api/v1)", flush=True)
-    uvicorn.run(
-        "tasks_service.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        proxy_headers=True,
-    )
+    metrics_dir = _metrics_dir()
+    try:
+        uvicorn.run(
+            "tasks_service.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+            proxy_headers=True,
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _metrics_dir() -> str | None:
+    """Point every API process at one Prometheus multiprocess directory, so a scrape of any of
+    them counts all; returns the directory made here (to remove on exit), or None when the
+    environment names one already (shared with workers on this host; wipe it before starting)."""
+    # Set before anything imports prometheus_client: it picks its value store at import.
+    if os.environ.get(METRICS_DIR_ENV):
+        return None
+    made = tempfile.mkdtemp(prefix="tasks-service-metrics-")
+    os.environ[METRICS_DIR_ENV] = made
+    return made
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> None:

@@ -1,0 +1,323 @@
+"""The service as a deployment runs it: a database of its own, a redis-server of its own, API and
+arq worker processes started, killed and restarted by the test.
+
+``Deployment.api`` is the ordinary test client (``tests.harness.Api``) speaking real HTTP to the
+served API, with direct database access for the helpers that need it (accounts made in bulk,
+waiting for the outbox to drain), so fault tests read like the in-process ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, cast
+
+import asyncpg
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from tasks_service.background import outbox
+from tasks_service.db.engine import create_engine, create_sessionmaker
+from tasks_service.db.migrate import upgrade_to_head_async
+from tasks_service.settings import Settings
+from tests.harness import Api
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMAND = str(Path(sys.executable).with_name("tasks-service"))
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
+SECRET = "fault-tests-secret"
+STARTUP_SECONDS = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Process:
+    """One child process in a session of its own (so its children die with it), logging to a
+    temporary file that is shown when a test fails."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        self.name, self.command, self.env = name, command, env
+        self.popen: subprocess.Popen[bytes] | None = None
+        self.log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as self
+
+    def start(self) -> None:
+        assert self.popen is None or self.popen.poll() is not None, f"{self.name} is running"
+        self.popen = subprocess.Popen(  # noqa: S603 - our own command line
+            self.command,
+            env=self.env,
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    @property
+    def running(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def signal(self, sig: int) -> None:
+        assert self.popen is not None
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, sig)
+
+    def kill(self) -> None:
+        """SIGKILL, the whole process group: no shutdown handler runs."""
+        if self.running:
+            self.signal(signal.SIGKILL)
+            assert self.popen is not None
+            self.popen.wait(10)
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it does not leave within 10 seconds."""
+        if not self.running:
+            return
+        assert self.popen is not None
+        self.signal(signal.SIGTERM)
+        try:
+            self.popen.wait(10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def tail(self, size: int = 6000) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-size:]
+
+
+class RedisServer(Process):
+    """A redis-server of the test's own on a free port: flushing or stopping it is harmless."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+        command += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
+        super().__init__("redis", command, dict(os.environ))
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    async def started(self) -> None:
+        self.start()
+        await self.command_ok("PING")
+
+    async def command_ok(self, *command: str) -> None:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.05)
+                continue
+            # RESP: an array of bulk strings.
+            frame = f"*{len(command)}\r\n" + "".join(f"${len(c)}\r\n{c}\r\n" for c in command)
+            writer.write(frame.encode())
+            await writer.drain()
+            reply = await reader.readline()
+            writer.close()
+            assert reply.startswith((b"+OK", b"+PONG")), reply
+            return
+
+    async def flushall(self) -> None:
+        await self.command_ok("FLUSHALL")
+
+    async def restart(self) -> None:
+        """Stop and start again: an empty Redis on the same port."""
+        self.kill()
+        await self.started()
+
+
+@dataclass
+class DrainOutbox:
+    """``Api.settle`` for a served API: wait until the outbox holds nothing pending."""
+
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+    async def drain(self, within: float = 30.0) -> None:
+        async with asyncio.timeout(within):
+            while True:
+                async with self.sessionmaker() as session:
+                    if await outbox.pending_count(session) == 0:
+                        return
+                await asyncio.sleep(0.1)
+
+
+@dataclass
+class RemoteState:
+    settings: Settings
+    sessionmaker: async_sessionmaker[AsyncSession]
+    background: DrainOutbox
+
+
+@dataclass
+class RemoteApp:
+    """What ``tests.harness.Api`` reads from ``app.state``, for an app in another process."""
+
+    state: RemoteState
+
+
+@dataclass
+class Deployment:
+    database: str  # its name, to filter pg_stat_activity on
+    url: str  # postgresql://…
+    redis: RedisServer
+    engine: AsyncEngine
+    settings: Settings
+    env: dict[str, str]
+    processes: list[Process] = field(default_factory=list)
+    ports: list[int] = field(default_factory=list)
+
+    @property
+    def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
+        return create_sessionmaker(self.engine)
+
+    def api_process(self, workers: int = 1, port: int | None = None) -> Process:
+        port = port or free_port()
+        command = [COMMAND, "serve", "--host", "127.0.0.1", "--port", str(port)]
+        command += ["--workers", str(workers), "--log-level", "warning"]
+        process = Process(f"api:{port}", command, self.env)
+        self.processes.append(process)
+        self.ports.append(port)
+        return process
+
+    def worker_process(self) -> Process:
+        process = Process(f"worker{len(self.processes)}", [COMMAND, "worker"], self.env)
+        self.processes.append(process)
+        return process
+
+    async def start_api(self, workers: int = 1) -> tuple[Process, str]:
+        process = self.api_process(workers)
+        process.start()
+        base = f"http://127.0.0.1:{self.ports[-1]}"
+        await wait_healthy(process, base)
+        return process, base
+
+    def start_workers(self, count: int) -> list[Process]:
+        started = [self.worker_process() for _ in range(count)]
+        for process in started:
+            process.start()
+        return started
+
+    @asynccontextmanager
+    async def client(self, base: str) -> AsyncIterator[Api]:
+        """The harness's Api against ``base``; ``api.settle()`` waits for the outbox."""
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+        async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
+            state = RemoteState(self.settings, self.sessionmaker, DrainOutbox(self.sessionmaker))
+            yield Api(http, cast(Any, RemoteApp(state)))
+
+    async def terminate_api_connections(self) -> int:
+        """``pg_terminate_backend`` every connection to this test's database, and only to it
+        (filtered on ``datname``): the API's, the workers' and the checker's own pool."""
+        connection = await asyncpg.connect(PG_ADMIN_URL)
+        try:
+            rows = await connection.fetch(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = $1 AND pid <> pg_backend_pid()",
+                self.database,
+            )
+        finally:
+            await connection.close()
+        await self.engine.dispose()  # the checker's pool held cut connections: start afresh
+        return len(rows)
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.name} ---\n{p.tail()}" for p in [self.redis, *self.processes])
+
+
+async def wait_healthy(process: Process, base: str) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    async with httpx.AsyncClient(base_url=base, timeout=2) as client:
+        while time.monotonic() < deadline:
+            if not process.running:
+                raise RuntimeError(f"{process.name} exited:\n{process.tail()}")
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get("/health")).status_code == 200:
+                    return
+            await asyncio.sleep(0.1)
+    raise TimeoutError(f"{process.name} not healthy after {STARTUP_SECONDS} s:\n{process.tail()}")
+
+
+async def admin_execute(statement: str) -> None:
+    connection = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@asynccontextmanager
+async def deployment(**env: str) -> AsyncIterator[Deployment]:
+    """A fresh migrated database and a private Redis; processes started inside are stopped
+    and the database dropped on the way out. ``env`` adds or overrides settings variables."""
+    name = f"tasks_fault_{uuid.uuid4().hex[:12]}"
+    await admin_execute(f'CREATE DATABASE "{name}"')
+    url = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    redis = RedisServer()
+    metrics_dir = tempfile.mkdtemp(prefix="tasks-fault-metrics-")
+    engine: AsyncEngine | None = None
+    setup: Deployment | None = None
+    try:
+        await upgrade_to_head_async(url.replace("postgresql://", "postgresql+asyncpg://"))
+        await redis.started()
+        variables = {
+            "DATABASE_URL": url,
+            "REDIS_URL": redis.url,
+            "QUEUE_NAME": f"faults_{name}",
+            "SECRET_KEY": SECRET,
+            "OUTBOX_RETRY_SECONDS": "2",
+            "REVIEW_LEASE_SECONDS": "30",
+            "MAX_OPEN_LEASES": "5",
+            "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
+            **env,
+        }
+        child_env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL",)}
+        child_env |= variables
+        settings = Settings(
+            database_url=url,
+            redis_url=redis.url,
+            secret_key=SECRET,
+            queue_name=variables["QUEUE_NAME"],
+            max_open_leases=int(variables["MAX_OPEN_LEASES"]),
+        )
+        engine = create_engine(settings.effective_database_url, pool_size=5)
+        setup = Deployment(name, url, redis, engine, settings, child_env)
+        yield setup
+    except BaseException:
+        if setup is not None:
+            print(setup.logs(), file=sys.stderr)
+        raise
+    finally:
+        for process in reversed(setup.processes if setup else []):
+            process.stop()
+        redis.kill()
+        if engine is not None:
+            await engine.dispose()
+        await admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for leftover in Path(metrics_dir).glob("*"):
+            leftover.unlink()
+        Path(metrics_dir).rmdir()
+
+
+@contextlib.contextmanager
+def stopped(process: Process) -> Iterator[None]:
+    """SIGKILL inside, started again on the way out."""
+    process.kill()
+    try:
+        yield
+    finally:
+        process.start()

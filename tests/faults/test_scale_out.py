@@ -1,0 +1,79 @@
+"""Two API processes and two arq workers on one PostgreSQL and one Redis: the whole flow."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import func, select
+
+from tasks_service.db import models as m
+from tests.faults.checker import check
+from tests.faults.crowd import work_until_complete
+from tests.faults.processes import deployment
+from tests.queue.test_history import REDUNDANCY, History, watch
+
+pytestmark = pytest.mark.postgres_only
+TASKS = 30
+VOLUNTEERS = 30
+
+
+def document(tasks: int, tag: str = "") -> bytes:
+    return "\n\n".join(f"Paragraph {n} of the {tag}document." for n in range(tasks)).encode()
+
+
+async def test_two_api_processes_and_two_workers_finish_the_job() -> None:
+    async with deployment() as setup:
+        setup.start_workers(2)
+        _, base = await setup.start_api(workers=2)
+        async with setup.client(base) as api:
+            owner = await api.register("owner")
+            project = await api.project(owner)
+            job = await api.job_ready(owner, project, document(TASKS), redundancy=REDUNDANCY)
+            assert job["tasks_total"] == TASKS
+            crowd = await api.volunteers(VOLUNTEERS)
+            history, stop = History(), asyncio.Event()
+            watcher = asyncio.create_task(watch(api, stop, history))
+            async with asyncio.timeout(120):
+                await work_until_complete(api, owner, crowd, [job["id"]], history, reviewer=True)
+                await api.settle()
+            stop.set()
+            await watcher
+            await check(setup.sessionmaker, history, {job["id"]: TASKS})
+            result = await api.client.get(f"/api/v1/jobs/{job['id']}/result", headers=owner)
+            assert result.status_code == 200
+            assert result.text.count("réponse") == TASKS
+            credits = await api.client.get(f"/api/v1/jobs/{job['id']}/credits", headers=owner)
+            accepted = sum(row["accepted"] for row in credits.json())
+            assert accepted == TASKS
+            async with setup.sessionmaker() as session:
+                settles = await session.scalar(
+                    select(func.count()).where(m.OutboxMessage.topic == "settle")
+                )
+            # Any one API process answers for all of them and for the workers (one directory).
+            samples = await metrics(api.client)
+            assert samples['tasks_claims_total{outcome="leased"}'] == history.actions["claimed"]
+            assert samples['tasks_submissions_total{late="false"}'] == 2 * TASKS
+            assert samples["tasks_settle_latency_seconds_count"] == settles
+            assert samples["tasks_queue_depth"] == 0
+            assert samples["tasks_outbox_pending"] == 0
+            assert samples["tasks_outbox_lag_seconds"] == 0
+
+
+async def metrics(client: httpx.AsyncClient) -> dict[str, float]:
+    """``/metrics`` as {'name{label="value"}': value}, one process's answer."""
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    return {
+        sample.name
+        + (
+            "{" + ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items())) + "}"
+            if sample.labels
+            else ""
+        ): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
