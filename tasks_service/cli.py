@@ -9,10 +9,13 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 
 from tasks_service.settings import Settings, load_settings
 
 METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+REDIS_PAUSE_SECONDS = 1.0
+log = logging.getLogger("tasks_service.cli")
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
@@ -53,11 +56,23 @@ def _metrics_dir() -> str | None:
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> None:
+    """Run an arq worker until it is told to stop; a lost Redis (restarted, unreachable) only
+    pauses it: arq gives up on a dropped connection, so a fresh worker starts once it answers.
+    Jobs lost with Redis wait in the outbox and are dispatched again."""
     from arq.worker import run_worker
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
 
     from workers.settings import worker_settings
 
-    run_worker(worker_settings(settings))
+    while True:
+        try:
+            run_worker(worker_settings(settings))
+        except (RedisConnectionError, RedisTimeoutError, ConnectionError) as exc:
+            log.warning("worker lost Redis (%s); starting again in %s s", exc, REDIS_PAUSE_SECONDS)
+            time.sleep(REDIS_PAUSE_SECONDS)
+        else:
+            return
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> None:

@@ -17,10 +17,15 @@ from typing import Any
 import httpx
 
 from tests.harness import API, Api
-from tests.queue.test_history import History
+from tests.queue.test_history import History, watch
 
 RETRY_PAUSE = 0.2
 IDLE_PAUSE = 0.2
+
+
+def document(tasks: int) -> bytes:
+    """A text job of ``tasks`` paragraphs, one task each."""
+    return "\n\n".join(f"Paragraph {n} of the document." for n in range(tasks)).encode()
 
 
 async def call(
@@ -169,3 +174,37 @@ async def work_until_complete(
     if reviewer:
         workers += [review(api, owner, job_id, history, done) for job_id in job_ids]
     await asyncio.gather(until_complete(api, owner, job_ids, history, done), *workers)
+
+
+async def crowd_through(
+    api: Api,
+    owner: dict[str, str],
+    job_ids: list[int],
+    fault: Awaitable[None],
+    *,
+    volunteers: int = 30,
+    reviewer: bool = False,
+    within: float = 150.0,
+) -> History:
+    """Run a crowd until every job is complete while ``fault`` happens, with the over-leasing
+    watcher of ``tests.queue.test_history`` sampling the database; returns the history."""
+    crowd = await api.volunteers(volunteers)
+    history, stop = History(), asyncio.Event()
+    watcher = asyncio.create_task(watch(api, stop, history))
+    try:
+        async with asyncio.timeout(within):
+            await asyncio.gather(
+                work_until_complete(api, owner, crowd, job_ids, history, reviewer=reviewer), fault
+            )
+            await api.settle(within)  # credits and assembly after the last acceptance
+    finally:
+        stop.set()
+        await watcher
+    return history
+
+
+async def eventually(predicate: Callable[[], Awaitable[bool]], within: float = 60.0) -> None:
+    """Wait until ``predicate()`` holds, polling every 50 ms."""
+    async with asyncio.timeout(within):
+        while not await predicate():
+            await asyncio.sleep(0.05)

@@ -26,10 +26,15 @@ from typing import IO, Any, cast
 
 import asyncpg
 import httpx
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from tasks_service.background import outbox
-from tasks_service.db.engine import create_engine, create_sessionmaker
+from tasks_service.db.engine import create_sessionmaker
 from tasks_service.db.migrate import upgrade_to_head_async
 from tasks_service.settings import Settings
 from tests.harness import Api
@@ -39,6 +44,7 @@ COMMAND = str(Path(sys.executable).with_name("tasks-service"))
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SECRET = "fault-tests-secret"
 STARTUP_SECONDS = 60.0
+CHECKER = "fault-checker"  # application_name of the test's own connections
 
 
 def free_port() -> int:
@@ -221,18 +227,18 @@ class Deployment:
             yield Api(http, cast(Any, RemoteApp(state)))
 
     async def terminate_api_connections(self) -> int:
-        """``pg_terminate_backend`` every connection to this test's database, and only to it
-        (filtered on ``datname``): the API's, the workers' and the checker's own pool."""
+        """``pg_terminate_backend`` the service's connections to this test's database, and only
+        to it (filtered on ``datname``); the checker's own connections are spared."""
         connection = await asyncpg.connect(PG_ADMIN_URL)
         try:
             rows = await connection.fetch(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = $1 AND pid <> pg_backend_pid()",
+                "WHERE datname = $1 AND application_name <> $2",
                 self.database,
+                CHECKER,
             )
         finally:
             await connection.close()
-        await self.engine.dispose()  # the checker's pool held cut connections: start afresh
         return len(rows)
 
     def logs(self) -> str:
@@ -294,7 +300,11 @@ async def deployment(**env: str) -> AsyncIterator[Deployment]:
             queue_name=variables["QUEUE_NAME"],
             max_open_leases=int(variables["MAX_OPEN_LEASES"]),
         )
-        engine = create_engine(settings.effective_database_url, pool_size=5)
+        engine = create_async_engine(
+            settings.effective_database_url,
+            pool_size=5,
+            connect_args={"server_settings": {"application_name": CHECKER}},
+        )
         setup = Deployment(name, url, redis, engine, settings, child_env)
         yield setup
     except BaseException:

@@ -11,17 +11,13 @@ from sqlalchemy import func, select
 
 from tasks_service.db import models as m
 from tests.faults.checker import check
-from tests.faults.crowd import work_until_complete
+from tests.faults.crowd import crowd_through, document
 from tests.faults.processes import deployment
-from tests.queue.test_history import REDUNDANCY, History, watch
+from tests.queue.test_history import REDUNDANCY
 
 pytestmark = pytest.mark.postgres_only
 TASKS = 30
 VOLUNTEERS = 30
-
-
-def document(tasks: int, tag: str = "") -> bytes:
-    return "\n\n".join(f"Paragraph {n} of the {tag}document." for n in range(tasks)).encode()
 
 
 async def test_two_api_processes_and_two_workers_finish_the_job() -> None:
@@ -33,14 +29,9 @@ async def test_two_api_processes_and_two_workers_finish_the_job() -> None:
             project = await api.project(owner)
             job = await api.job_ready(owner, project, document(TASKS), redundancy=REDUNDANCY)
             assert job["tasks_total"] == TASKS
-            crowd = await api.volunteers(VOLUNTEERS)
-            history, stop = History(), asyncio.Event()
-            watcher = asyncio.create_task(watch(api, stop, history))
-            async with asyncio.timeout(120):
-                await work_until_complete(api, owner, crowd, [job["id"]], history, reviewer=True)
-                await api.settle()
-            stop.set()
-            await watcher
+            history = await crowd_through(
+                api, owner, [job["id"]], asyncio.sleep(0), volunteers=VOLUNTEERS, reviewer=True
+            )
             await check(setup.sessionmaker, history, {job["id"]: TASKS})
             result = await api.client.get(f"/api/v1/jobs/{job['id']}/result", headers=owner)
             assert result.status_code == 200
