@@ -68,11 +68,11 @@ class Volunteer:
             claim = await call(
                 self.history, "claim", lambda: self.api.claim(self.headers, job_id=self.job_id)
             )
-            if claim.status_code == 204:
-                await asyncio.sleep(IDLE_PAUSE)
-                continue
-            if claim.status_code == 409:  # lease cap: leases whose claim answer was lost
-                await self.recover()
+            if claim.status_code in (204, 409):
+                # Nothing new, or the lease cap: first answer the leases whose claim answer
+                # was lost to a fault (they would hold their slots until they expire).
+                if not await self.recover():
+                    await asyncio.sleep(IDLE_PAUSE)
                 continue
             assert claim.status_code == 200, claim.text
             self.history.actions["claimed"] += 1
@@ -94,8 +94,8 @@ class Volunteer:
             assert response.status_code == 409, response.text
             self.history.actions["submit refused"] += 1
 
-    async def recover(self) -> None:
-        self.history.actions["recover"] += 1
+    async def recover(self) -> int:
+        """Answer the leases this volunteer holds; returns how many."""
         leases = await call(
             self.history,
             "leases",
@@ -105,7 +105,9 @@ class Volunteer:
         )
         assert leases.status_code == 200, leases.text
         for lease in leases.json():
+            self.history.actions["recovered"] += 1
             await self.answer(lease["assignment_id"], lease["task_id"])
+        return len(leases.json())
 
 
 async def review(
