@@ -26,6 +26,7 @@ from typing import IO, Any, cast
 
 import asyncpg
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -256,6 +257,23 @@ async def wait_healthy(process: Process, base: str) -> None:
                     return
             await asyncio.sleep(0.1)
     raise TimeoutError(f"{process.name} not healthy after {STARTUP_SECONDS} s:\n{process.tail()}")
+
+
+async def scrape(client: httpx.AsyncClient) -> dict[str, float]:
+    """``/metrics`` as {'name{label="value"}': value}, one process's answer."""
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    return {
+        sample.name
+        + (
+            "{" + ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items())) + "}"
+            if sample.labels
+            else ""
+        ): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
 
 
 async def admin_execute(statement: str) -> None:

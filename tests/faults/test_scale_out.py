@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from tasks_service.db import models as m
 from tests.faults.checker import check
 from tests.faults.crowd import crowd_through, document
-from tests.faults.processes import deployment
+from tests.faults.processes import deployment, scrape
 from tests.queue.test_history import REDUNDANCY
 
 pytestmark = pytest.mark.postgres_only
@@ -44,27 +42,10 @@ async def test_two_api_processes_and_two_workers_finish_the_job() -> None:
                     select(func.count()).where(m.OutboxMessage.topic == "settle")
                 )
             # Any one API process answers for all of them and for the workers (one directory).
-            samples = await metrics(api.client)
+            samples = await scrape(api.client)
             assert samples['tasks_claims_total{outcome="leased"}'] == history.actions["claimed"]
             assert samples['tasks_submissions_total{late="false"}'] == 2 * TASKS
             assert samples["tasks_settle_latency_seconds_count"] == settles
             assert samples["tasks_queue_depth"] == 0
             assert samples["tasks_outbox_pending"] == 0
             assert samples["tasks_outbox_lag_seconds"] == 0
-
-
-async def metrics(client: httpx.AsyncClient) -> dict[str, float]:
-    """``/metrics`` as {'name{label="value"}': value}, one process's answer."""
-    response = await client.get("/metrics")
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/plain")
-    return {
-        sample.name
-        + (
-            "{" + ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items())) + "}"
-            if sample.labels
-            else ""
-        ): sample.value
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-    }
