@@ -21,6 +21,7 @@ from tests.queue.test_history import History, watch
 
 RETRY_PAUSE = 0.2
 IDLE_PAUSE = 0.2
+REVIEW_LOOPS = 3
 
 
 def document(tasks: int) -> bytes:
@@ -173,8 +174,12 @@ async def work_until_complete(
         Volunteer(api, who, headers, job_ids[who % len(job_ids)], history).run(done)
         for who, headers in enumerate(crowd)
     ]
-    if reviewer:
-        workers += [review(api, owner, job_id, history, done) for job_id in job_ids]
+    if reviewer:  # a few review loops per job, as an owner with several tabs open
+        workers += [
+            review(api, owner, job_id, history, done)
+            for job_id in job_ids
+            for _ in range(REVIEW_LOOPS)
+        ]
     await asyncio.gather(until_complete(api, owner, job_ids, history, done), *workers)
 
 

@@ -17,7 +17,7 @@ from tests.harness import API
 from tests.queue.test_history import REDUNDANCY
 
 pytestmark = pytest.mark.postgres_only
-TASKS = 40
+TASKS = 30
 
 
 async def answered(setup: Deployment) -> int:

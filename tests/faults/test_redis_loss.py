@@ -17,7 +17,7 @@ from tests.queue.test_history import REDUNDANCY
 
 pytestmark = pytest.mark.postgres_only
 BIG = 3000  # paragraphs: a split that takes a moment
-TASKS = 40
+TASKS = 30
 
 
 async def dispatched(setup: Deployment, job_id: int) -> bool:

@@ -14,7 +14,7 @@ from tests.faults.processes import deployment, scrape
 from tests.queue.test_history import REDUNDANCY
 
 pytestmark = pytest.mark.postgres_only
-TASKS = 30
+TASKS = 24
 VOLUNTEERS = 30
 
 

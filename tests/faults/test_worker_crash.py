@@ -16,7 +16,7 @@ from tests.faults.processes import Deployment, deployment
 from tests.queue.test_history import REDUNDANCY
 
 pytestmark = pytest.mark.postgres_only
-TASKS = 40
+TASKS = 30
 KILL_AT = (0.2, 0.6)  # shares of the tasks credited when the workers are killed
 DOWN_SECONDS = 1.0
 
