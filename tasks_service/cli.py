@@ -19,6 +19,7 @@ log = logging.getLogger("tasks_service.cli")
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
+    metrics_dir = _metrics_dir()
     import uvicorn
 
     from tasks_service.db.migrate import upgrade_to_head
@@ -27,7 +28,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         upgrade_to_head(settings.effective_database_url)
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
     print(f"Tasks service: open http://{shown}:{args.port}/schema (API under /api/v1)", flush=True)
-    metrics_dir = _metrics_dir()
     try:
         uvicorn.run(
             "tasks_service.app:create_app",
