@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,26 +180,15 @@ class RemoteApp:
 @dataclass
 class Deployment:
     database: str  # its name, to filter pg_stat_activity on
-    url: str  # postgresql://…
     redis: RedisServer
     engine: AsyncEngine
     settings: Settings
     env: dict[str, str]
     processes: list[Process] = field(default_factory=list)
-    ports: list[int] = field(default_factory=list)
 
     @property
     def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
         return create_sessionmaker(self.engine)
-
-    def api_process(self, workers: int = 1, port: int | None = None) -> Process:
-        port = port or free_port()
-        command = [COMMAND, "serve", "--host", "127.0.0.1", "--port", str(port)]
-        command += ["--workers", str(workers), "--log-level", "warning"]
-        process = Process(f"api:{port}", command, self.env)
-        self.processes.append(process)
-        self.ports.append(port)
-        return process
 
     def worker_process(self) -> Process:
         process = Process(f"worker{len(self.processes)}", [COMMAND, "worker"], self.env)
@@ -207,9 +196,14 @@ class Deployment:
         return process
 
     async def start_api(self, workers: int = 1) -> tuple[Process, str]:
-        process = self.api_process(workers)
+        """``tasks-service serve --workers N`` on a free port, once it answers ``/health``."""
+        port = free_port()
+        command = [COMMAND, "serve", "--host", "127.0.0.1", "--port", str(port)]
+        command += ["--workers", str(workers), "--log-level", "warning"]
+        process = Process(f"api:{port}", command, self.env)
+        self.processes.append(process)
         process.start()
-        base = f"http://127.0.0.1:{self.ports[-1]}"
+        base = f"http://127.0.0.1:{port}"
         await wait_healthy(process, base)
         return process, base
 
@@ -323,7 +317,7 @@ async def deployment(**env: str) -> AsyncIterator[Deployment]:
             pool_size=5,
             connect_args={"server_settings": {"application_name": CHECKER}},
         )
-        setup = Deployment(name, url, redis, engine, settings, child_env)
+        setup = Deployment(name, redis, engine, settings, child_env)
         yield setup
     except BaseException:
         if setup is not None:
@@ -339,13 +333,3 @@ async def deployment(**env: str) -> AsyncIterator[Deployment]:
         for leftover in Path(metrics_dir).glob("*"):
             leftover.unlink()
         Path(metrics_dir).rmdir()
-
-
-@contextlib.contextmanager
-def stopped(process: Process) -> Iterator[None]:
-    """SIGKILL inside, started again on the way out."""
-    process.kill()
-    try:
-        yield
-    finally:
-        process.start()
