@@ -20,8 +20,8 @@ BIG = 3000  # paragraphs: a split that takes a moment
 TASKS = 30
 
 
-async def dispatched(setup: Deployment, job_id: int) -> bool:
-    """The job's split message went to Redis (a worker may be running it now)."""
+async def split_attempts(setup: Deployment, job_id: int) -> int:
+    """How often the job's split message was handed to Redis."""
     async with setup.sessionmaker() as session:
         attempts = await session.scalar(
             select(m.OutboxMessage.attempts).where(
@@ -29,22 +29,31 @@ async def dispatched(setup: Deployment, job_id: int) -> bool:
                 m.OutboxMessage.payload["job_id"].as_integer() == job_id,
             )
         )
-    return bool(attempts)
+    return int(attempts or 0)
+
+
+async def dispatched(setup: Deployment, job_id: int) -> bool:
+    return await split_attempts(setup, job_id) > 0
 
 
 async def test_redis_lost_mid_split_keeps_task_counts_exact() -> None:
     async with deployment() as setup:
-        workers = setup.start_workers(2)
         _, base = await setup.start_api()
         async with setup.client(base) as api:
             owner = await api.register("owner")
             project = await api.project(owner)
-            jobs = []
+            # No worker yet: the first split waits in Redis, and the flush loses it for sure.
+            upload = await api.upload(owner, project, document(BIG), redundancy=REDUNDANCY)
+            jobs = [upload.json()["id"]]
+            await eventually(partial(dispatched, setup, jobs[0]))
+            await setup.redis.flushall()
+            workers = setup.start_workers(2)
+            # Then Redis lost while splits run, and once before the split is even dispatched.
             for fault in (setup.redis.flushall, setup.redis.restart, setup.redis.restart):
                 upload = await api.upload(owner, project, document(BIG), redundancy=REDUNDANCY)
                 assert upload.status_code == 202, upload.text
                 jobs.append(upload.json()["id"])
-                if len(jobs) < 3:  # the third is lost before it is even dispatched
+                if len(jobs) < 4:
                     await eventually(partial(dispatched, setup, jobs[-1]))
                 await fault()
             await api.settle(within=90)
@@ -61,6 +70,7 @@ async def test_redis_lost_mid_split_keeps_task_counts_exact() -> None:
                     ).all()
                 )
             assert per_job == dict.fromkeys(jobs, BIG)
+            assert await split_attempts(setup, jobs[0]) >= 2  # the outbox sent it again
             assert all(worker.running for worker in workers)  # they rode out the restarts
 
 
