@@ -28,7 +28,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' harness
 
 from tests.faults.crowd import document
-from tests.faults.processes import deployment
+from tests.faults.deployment import deployment
 from tests.harness import API, Api
 
 POLL_EVERY = 4  # a volunteer looks at the job's progress after every 4th answer

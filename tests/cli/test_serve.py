@@ -8,7 +8,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.faults.processes import COMMAND, Process, free_port, scrape, wait_healthy
+from tests.faults.deployment import scrape
+from tests.faults.processes import COMMAND, Process, free_port, wait_healthy
 from tests.harness import API, Api
 
 CLAIMS = 'tasks_claims_total{outcome="leased"}'

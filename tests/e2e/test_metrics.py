@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from tasks_service.db import models as m
-from tests.faults.processes import scrape
+from tests.faults.deployment import scrape
 from tests.harness import Api
 
 LEASED = 'tasks_claims_total{outcome="leased"}'

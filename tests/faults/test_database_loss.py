@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from tasks_service.db import models as m
 from tests.faults.checker import check
 from tests.faults.crowd import crowd_through, document, eventually
-from tests.faults.processes import Deployment, admin_execute, deployment, wait_healthy
+from tests.faults.deployment import Deployment, admin_execute, deployment
+from tests.faults.processes import wait_healthy
 from tests.harness import API
 from tests.queue.test_history import REDUNDANCY
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from tasks_service.db import models as m
 from tests.faults.checker import check
 from tests.faults.crowd import crowd_through, document, eventually
-from tests.faults.processes import Deployment, deployment
+from tests.faults.deployment import Deployment, deployment
 from tests.harness import API
 from tests.queue.test_history import REDUNDANCY
 

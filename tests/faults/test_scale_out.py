@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from tasks_service.db import models as m
 from tests.faults.checker import check
 from tests.faults.crowd import crowd_through, document
-from tests.faults.processes import deployment, scrape
+from tests.faults.deployment import deployment, scrape
+from tests.harness import API
 from tests.queue.test_history import REDUNDANCY
 
 pytestmark = pytest.mark.postgres_only
@@ -31,10 +32,10 @@ async def test_two_api_processes_and_two_workers_finish_the_job() -> None:
                 api, owner, [job["id"]], asyncio.sleep(0), volunteers=VOLUNTEERS, reviewer=True
             )
             await check(setup.sessionmaker, history, {job["id"]: TASKS})
-            result = await api.client.get(f"/api/v1/jobs/{job['id']}/result", headers=owner)
+            result = await api.client.get(f"{API}/jobs/{job['id']}/result", headers=owner)
             assert result.status_code == 200
             assert result.text.count("réponse") == TASKS
-            credits = await api.client.get(f"/api/v1/jobs/{job['id']}/credits", headers=owner)
+            credits = await api.client.get(f"{API}/jobs/{job['id']}/credits", headers=owner)
             accepted = sum(row["accepted"] for row in credits.json())
             assert accepted == TASKS
             async with setup.sessionmaker() as session:

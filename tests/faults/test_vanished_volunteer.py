@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tasks_service.db import models as m
 from tests.faults.checker import check
 from tests.faults.crowd import crowd_through, document
-from tests.faults.processes import deployment, scrape
+from tests.faults.deployment import deployment, scrape
 from tests.queue.test_history import REDUNDANCY
 
 pytestmark = pytest.mark.postgres_only
