@@ -19,7 +19,7 @@ from tests.queue.test_history import REDUNDANCY
 
 pytestmark = pytest.mark.postgres_only
 TASKS = 30
-KILL_AT = (0.2, 0.6)  # shares of the tasks credited when the workers are killed
+KILL_AT = (0.2, 0.5)  # shares of the tasks credited when the workers are killed
 DOWN_SECONDS = 1.0
 # Statements only a worker's job runs: seen in an open transaction, the job has not committed.
 IN_JOB = ("INSERT INTO credit_entries%", "UPDATE outbox SET done_at%")
@@ -29,7 +29,7 @@ IN_FLIGHT = (
 )
 
 
-async def job_in_flight(setup: Deployment, within: float = 5.0) -> bool:
+async def job_in_flight(setup: Deployment, within: float = 2.0) -> bool:
     """Wait (a little) for a worker to be inside a settle or credit transaction, so the kill
     lands in the middle of one; the wave goes on either way."""
     connection = await asyncpg.connect(PG_ADMIN_URL)
