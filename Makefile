@@ -34,3 +34,4 @@ bench: install
 	$(BIN)/python bench/split.py
 	$(BIN)/python bench/claim.py
 	$(BIN)/python bench/quality.py
+	$(BIN)/python bench/load.py

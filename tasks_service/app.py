@@ -9,7 +9,7 @@ from litestar import Litestar, Router
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 
 from tasks_service.access_log import access_log_middleware
 from tasks_service.accounts.controllers import AccountController
@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     prometheus = PrometheusConfig(app_name="tasks_service", group_path=True)
     app = Litestar(
-        route_handlers=[api, OpsController, PrometheusController, web_router(settings)],
+        route_handlers=[api, OpsController, web_router(settings)],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),
             "db_session": Provide(provide_db_session),

@@ -5,10 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import shutil
 import sys
+import tempfile
+import time
 
 from tasks_service.logs import configure_logging
 from tasks_service.settings import Settings, load_settings
+
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+REDIS_PAUSE_SECONDS = 1.0
+log = logging.getLogger("tasks_service.cli")
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
@@ -22,6 +30,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
             "tasks-service: refusing to serve a shared database with the development SECRET_KEY "
             "(anyone could forge token digests); set SECRET_KEY, or ALLOW_DEV_SECRET=1 to insist"
         )
+    metrics_dir = _metrics_dir()
     if settings.is_sqlite or settings.auto_migrate:
         upgrade_to_head(settings.effective_database_url)
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
@@ -29,25 +38,53 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         f"Tasks service: open http://{shown}:{args.port}/ (API under /api/v1, docs at /schema)",
         flush=True,
     )
-    uvicorn.run(
-        "tasks_service.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        log_config=logging_config(settings.log_format, args.log_level),
-        access_log=False,  # each request is logged once, with its id, by access_log.py
-        proxy_headers=True,
-    )
+    try:
+        uvicorn.run(
+            "tasks_service.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+            log_config=logging_config(settings.log_format, args.log_level),
+            access_log=False,  # each request is logged once, with its id, by access_log.py
+            proxy_headers=True,
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _metrics_dir() -> str | None:
+    """Point every API process at one Prometheus multiprocess directory, so a scrape of any of
+    them counts all; returns the directory made here (to remove on exit), or None when the
+    environment names one already (shared with workers on this host; wipe it before starting)."""
+    # Set before anything imports prometheus_client: it picks its value store at import.
+    if os.environ.get(METRICS_DIR_ENV):
+        return None
+    made = tempfile.mkdtemp(prefix="tasks-service-metrics-")
+    os.environ[METRICS_DIR_ENV] = made
+    return made
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> None:
+    """Run an arq worker until it is told to stop; a lost Redis (restarted, unreachable) only
+    pauses it: arq gives up on a dropped connection, so a fresh worker starts once it answers.
+    Jobs lost with Redis wait in the outbox and are dispatched again."""
     from arq.worker import run_worker
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
 
     from workers.settings import worker_settings
 
-    run_worker(worker_settings(settings))
+    while True:
+        try:
+            run_worker(worker_settings(settings))
+        except (RedisConnectionError, RedisTimeoutError, ConnectionError) as exc:
+            log.warning("worker lost Redis (%s); starting again in %s s", exc, REDIS_PAUSE_SECONDS)
+            time.sleep(REDIS_PAUSE_SECONDS)
+        else:
+            return
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> None:

@@ -147,7 +147,7 @@ def _database_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Respo
     """Lost connections are the caller's cue to retry; nothing was committed."""
     if _is_data_error(exc):
         return _unstorable(request, exc)
-    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+    if _is_unavailable(exc):
         log.warning("database unavailable during %s %s", request.method, request.url.path)
         return problem(
             HTTP_503_SERVICE_UNAVAILABLE,
@@ -155,6 +155,24 @@ def _database_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Respo
             "the database is not answering; nothing was saved, try again",
         )
     return _internal_handler(request, exc)
+
+
+def _is_unavailable(exc: DBAPIError) -> bool:
+    """The database could not be reached or dropped the connection, rather than refusing what
+    was asked: no statement means connecting failed (for example a database not accepting
+    connections); SQLSTATE classes 08, 53 and 57 are connection, resources and shutdown."""
+    if isinstance(exc, OperationalError) or exc.connection_invalidated or exc.statement is None:
+        return True
+    return _sqlstate(exc)[:2] in ("08", "53", "57")
+
+
+def _sqlstate(exc: DBAPIError) -> str:
+    cause: BaseException | None = exc.orig
+    while cause is not None:
+        if state := str(getattr(cause, "sqlstate", "") or ""):
+            return state
+        cause = cause.__cause__
+    return ""
 
 
 def _is_data_error(exc: DBAPIError) -> bool:

@@ -7,8 +7,10 @@ from typing import Any
 from litestar import Controller, Response, get
 from litestar.datastructures import State
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
+from tasks_service import metrics
 from tasks_service.errors import problem
 
 
@@ -43,3 +45,10 @@ class OpsController(Controller):
             ", ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok"),
             {"checks": checks},
         )
+
+    @get("/metrics", cache=False, include_in_schema=False)
+    async def metrics(self, state: State) -> Response[bytes]:
+        """Every process's counters (multiprocess mode) and the queue read from the database."""
+        async with state.sessionmaker() as session:
+            queue = await metrics.queue_state(session)
+        return Response(metrics.exposition(queue), media_type=CONTENT_TYPE_LATEST)

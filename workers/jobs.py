@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tasks_service import metrics
 from tasks_service.background import outbox
 from tasks_service.credit.services import accounts_to_recompute, credit_task, recompute_level
 from tasks_service.db import models as m
@@ -48,12 +49,15 @@ async def execute(worker: WorkerContext, outbox_id: int) -> bool:
                 return False
             await _run(session, worker.settings, message)
             message.done_at = m.utcnow()
+            topic, waited = message.topic, (message.done_at - message.created_at).total_seconds()
     except Exception as exc:
         log.exception("background job %s failed", outbox_id)
         retry_at = m.utcnow() + timedelta(seconds=worker.settings.outbox_retry_seconds)
         async with worker.sessionmaker.begin() as session:
             await outbox.record_failure(session, outbox_id, repr(exc), retry_at)
         raise
+    if topic == "settle":
+        metrics.SETTLE_LATENCY.observe(waited)
     return True
 
 
@@ -64,7 +68,9 @@ async def _run(session: AsyncSession, settings: Settings, message: m.OutboxMessa
 
 async def reap(worker: WorkerContext) -> int:
     async with worker.sessionmaker.begin() as session:
-        return await reap_expired(session, m.utcnow())
+        reaped = await reap_expired(session, m.utcnow())
+    metrics.LEASE_EXPIRIES.inc(reaped)
+    return reaped
 
 
 LEVEL_BATCH = 200

@@ -7,6 +7,7 @@ from litestar.params import HeaderParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tasks_service import metrics
 from tasks_service.db import models as m
 from tasks_service.pagination import Cursor, Limit, decode_cursor, next_cursor
 from tasks_service.queue import listings, schemas, services
@@ -44,7 +45,9 @@ class QueueController(Controller):
             db_session, settings, account, job_id=request.job_id, project_id=request.project_id
         )
         if claimed is None:
+            metrics.CLAIMS.labels(outcome="empty").inc()
             return Response(None, status_code=HTTP_204_NO_CONTENT)
+        metrics.CLAIMS.labels(outcome="leased").inc()
         assignment, task, job = claimed
         body = schemas.Claim(
             assignment_id=assignment.id,
@@ -70,6 +73,7 @@ class QueueController(Controller):
         submission = await services.submit(
             db_session, account, assignment_id, data.answer, idempotency_key
         )
+        metrics.SUBMISSIONS.labels(late=str(submission.late).lower()).inc()
         return schemas.SubmitResult(
             submission_id=submission.id,
             status=submission.status,
