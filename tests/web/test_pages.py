@@ -65,10 +65,13 @@ async def test_session_cookie_is_httponly_lax_and_sign_out_revokes_its_token(
     assert (await ana.get("/profile")).status_code == 303
 
 
-async def test_secure_cookie_over_https_and_behind_a_trusted_proxy_only(
+async def test_secure_cookies_over_https_and_behind_a_trusted_proxy_only(
     settings: Settings, api: Api
 ) -> None:
-    async def cookie_for(app_settings: Settings, base_url: str, headers: dict[str, str]) -> str:
+    async def cookies_for(
+        app_settings: Settings, base_url: str, headers: dict[str, str]
+    ) -> tuple[str, str]:
+        """The session cookie and the CSRF cookie as the server set them."""
         app = create_app(app_settings)
         async with (
             running(app),
@@ -77,19 +80,33 @@ async def test_secure_cookie_over_https_and_behind_a_trusted_proxy_only(
             ) as client,
         ):
             person = Browserless(client)
-            await person.get("/signin")
+            page = await person.get("/signin")
+            csrf = _set_cookie(page, "ts_csrf")
+            # httpx sends no Secure cookie over http://; a browser speaking TLS to the proxy would.
+            client.cookies.set("ts_csrf", csrf.split(";")[0].split("=", 1)[1])
+            csrf = csrf.lower()
+            assert "httponly" in csrf and "samesite=lax" in csrf
             response = await person.post(
                 "/signin", {"username": "bob", "password": "correct horse battery staple"}
             )
             assert response.status_code == 303, response.text
-            return _set_cookie(response, "ts_session").lower()
+            return _set_cookie(response, "ts_session").lower(), csrf
+
+    def secure(cookie: str) -> bool:
+        return "secure" in [part.strip() for part in cookie.split(";")]
 
     await api.register("bob")
     proxied = {"X-Forwarded-Proto": "https"}
-    assert "secure" in await cookie_for(settings, "https://test", {})
-    assert "secure" not in await cookie_for(settings, "http://test", proxied)
     trusting = replace(settings, trust_proxy_headers=True)
-    assert "secure" in await cookie_for(trusting, "http://test", proxied)
+    for app_settings, base_url, headers, expected in (
+        (settings, "https://test", {}, True),
+        (settings, "http://test", {}, False),
+        (settings, "http://test", proxied, False),  # the header is not believed by default
+        (trusting, "http://test", proxied, True),
+        (trusting, "http://test", {}, False),
+    ):
+        session, csrf = await cookies_for(app_settings, base_url, headers)
+        assert (secure(session), secure(csrf)) == (expected, expected), (base_url, headers)
 
 
 async def test_forms_without_the_csrf_token_are_refused_and_the_api_is_untouched(
