@@ -12,7 +12,7 @@ from msgspec.structs import replace
 from tasks_service.app import create_app
 from tasks_service.settings import Settings
 from tests.conftest import running
-from tests.harness import API, Api
+from tests.harness import API, PASSWORD, Api
 from tests.web.conftest import Browserless
 
 People = Callable[[], Browserless]
@@ -480,3 +480,46 @@ async def test_a_reviewer_correction_becomes_the_accepted_answer(api: Api, peopl
     await api.settle()
     result = await reviewer.get(f"/jobs/{job['id']}/download/result")
     assert result.status_code == 200 and result.text == "Bonjour.\n"
+
+
+async def test_owner_adds_and_removes_reviewers_on_the_reviewers_page(
+    api: Api, people: People
+) -> None:
+    owner_api = await api.register("owner")
+    project_id = await api.project(owner_api, name="Docs")
+    await api.register("rita")
+    owner, rita = people(), people()
+    for person, name in ((owner, "owner"), (rita, "rita")):
+        await person.get("/signin")
+        signed = await person.post("/signin", {"username": name, "password": PASSWORD})
+        assert signed.status_code == 303
+    path = f"/projects/{project_id}/reviewers"
+    assert f'href="{path}"' in (await owner.get(f"/projects/{project_id}")).text
+    assert f'href="{path}"' not in (await rita.get(f"/projects/{project_id}")).text
+    assert (await rita.get(path)).status_code == 403
+    assert "Review next answer" not in (await rita.get("/review")).text
+    assert (await rita.post(path, {"username": "rita"})).status_code == 403
+
+    empty = await owner.get(path)
+    assert empty.status_code == 200 and "No reviewers yet." in empty.text
+    unknown = await owner.post(path, {"username": "<b>nobody</b>"})
+    assert unknown.status_code == 404
+    assert 'role="alert"' in unknown.text and "&lt;b&gt;nobody&lt;/b&gt;" in unknown.text
+    assert 'aria-invalid="true"' in unknown.text
+    assert (await owner.post(path, {"username": "owner"})).status_code == 409
+    assert (await owner.post(path, {"username": "  "})).status_code == 422
+
+    added = await owner.post(path, {"username": "rita"})
+    assert added.status_code == 303 and added.headers["location"] == path + "?msg=reviewer-added"
+    listing = await owner.get(added.headers["location"])
+    assert "Reviewer added." in listing.text
+    assert 'aria-label="Remove rita"' in listing.text
+    assert "Review next answer" in (await rita.get("/review")).text
+    nothing = await rita.post("/review/next")
+    assert nothing.headers["location"] == "/review?msg=no-review"  # allowed, nothing waiting
+
+    removed = await owner.post(path + "/rita/remove")
+    assert removed.headers["location"] == path + "?msg=reviewer-removed"
+    assert "No reviewers yet." in (await owner.get(path)).text
+    assert (await owner.post(path + "/rita/remove")).status_code == 404
+    assert "Review next answer" not in (await rita.get("/review")).text
