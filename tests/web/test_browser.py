@@ -146,8 +146,11 @@ async def source_of(page: Page) -> str:
     return await page.locator("#source").inner_text()
 
 
-async def review_everything(owner: Page, *, reject_containing: str | None = None) -> int:
-    """Approve what is waiting, rejecting (with the reason) the answer to one source."""
+async def review_everything(
+    owner: Page, *, reject_containing: str | None = None, keys: bool = False
+) -> int:
+    """Approve what is waiting, rejecting (with the reason, by keyboard) the answer to one
+    source; with ``keys`` the first approval is by keyboard too."""
     await owner.goto("/review")
     await owner.get_by_role("button", name="Review next answer").click()
     reviewed = 0
@@ -159,9 +162,26 @@ async def review_everything(owner: Page, *, reject_containing: str | None = None
             await expect(answer_text).to_contain_text("<script>")  # shown, not run
             assert await owner.evaluate("window.pwned") is None
             await shoot(owner, "review")
-            await owner.get_by_text("Reject answer 1 with a reason").click()
-            await owner.get_by_label("Reason, shown to the author").fill(REASON)
-            await owner.get_by_role("button", name="Reject answer 1", exact=True).click()
+            # Keys: R opens the reason and puts the caret there; Ctrl+Enter rejects.
+            await owner.keyboard.press("r")
+            reason = owner.get_by_label("Reason, shown to the author")
+            await expect(reason).to_be_focused()
+            await owner.keyboard.type(REASON)  # "a", "r", "e" typed here stay text
+            await expect(reason).to_have_value(REASON)
+            await owner.keyboard.press("Control+Enter")
+        elif keys:
+            keys = False  # once is enough
+            await expect(owner.locator("#review-keys")).to_be_visible()
+            # E opens the correction; A does nothing while typing there, and approves after.
+            await owner.keyboard.press("e")
+            corrected = owner.get_by_label("Corrected text")
+            await expect(corrected).to_be_focused()
+            before = await corrected.input_value()
+            await owner.keyboard.press("a")
+            await expect(corrected).to_have_value(before + "a")
+            await corrected.fill(before)
+            await owner.evaluate("document.activeElement.blur()")
+            await owner.keyboard.press("a")
         else:
             await owner.get_by_role("button", name="Approve answer 1").click()
         reviewed += 1
@@ -236,7 +256,7 @@ async def test_owner_volunteers_and_reviewer_in_a_real_browser(
     await expect(wim.get_by_role("status")).to_contain_text("Nothing else fits you")
 
     # The owner reviews: approves two, rejects Vera's last answer with a reason.
-    assert await review_everything(owner, reject_containing="Thanks") == 3
+    assert await review_everything(owner, reject_containing="Thanks", keys=True) == 3
 
     # Vera sees the outcome and the reason.
     await vera.get_by_role("link", name="My answers", exact=True).click()

@@ -192,11 +192,14 @@ async def test_a_volunteer_works_through_tasks_and_sees_check_errors_by_the_fiel
         assert source is not None
         seen.append(source.group(1))
         assert 'data-seconds="' in page.text and "/extend" in page.text
+        assert 'aria-keyshortcuts="Control+Enter"' in page.text
+        assert 'aria-keyshortcuts="Escape"' in page.text
         key = re.search(r'name="submit_key" value="([0-9a-f]+)"', page.text)
         assert key is not None
         answer = "FR " + source.group(1).replace("&lt;", "<").replace("&gt;", ">")
         if "&lt;1&gt;" in source.group(1):
             assert 'class="chip" data-token="&lt;1&gt;' in page.text
+            assert 'aria-keyshortcuts="Alt+1"' in page.text
             refused = await gu.post(
                 path + "/submit", {"answer": "Bonjour le monde", "submit_key": key.group(1)}
             )
@@ -295,6 +298,11 @@ async def test_review_needs_a_reason_to_reject_and_shows_differences(
     lease_path = (await reviewer.post("/review/next")).headers["location"]
     page = await reviewer.get(lease_path)
     assert "<del>est assis</del><ins>dort</ins>" in page.text
+    # Keyboard shortcuts are announced on the controls and in a visible hint they point to.
+    for shortcut in ("a", "r", "e", "Control+Enter"):
+        assert page.text.count(f'aria-keyshortcuts="{shortcut}"') >= 2, shortcut
+    assert 'id="review-keys"' in page.text and 'aria-describedby="review-keys"' in page.text
+    assert "<kbd>1</kbd>–<kbd>2</kbd> to move" in page.text
     first = re.search(r'name="submission_id" value="(\d+)"', page.text)
     assert first is not None
     refused = await reviewer.post(

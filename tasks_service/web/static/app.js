@@ -85,6 +85,51 @@
     });
   }
 
+  // Review keys, like the task page's: A approves, R opens the reason, E the correction
+  // (of the answer holding the focus, 1-9 move between answers); Ctrl+Enter sends the
+  // reason or the correction being typed. Letters never act while focus is in a text field.
+  var reviewAnswers = Array.prototype.slice.call(document.querySelectorAll("[data-review-answer]"));
+  if (reviewAnswers.length) {
+    var current = reviewAnswers[0];
+    document.addEventListener("focusin", function (event) {
+      current = event.target.closest("[data-review-answer]") || current;
+    });
+    var openAndFocus = function (details) {
+      details.open = true;
+      var text = details.querySelector("textarea");
+      text.focus();
+      text.setSelectionRange(text.value.length, text.value.length);
+    };
+    document.addEventListener("keydown", function (event) {
+      var typing = event.target.matches("input, textarea, select, [contenteditable]");
+      if (typing && (event.ctrlKey || event.metaKey) && event.key === "Enter") {
+        var details = event.target.closest("details[data-verdict]");
+        if (details) {
+          event.preventDefault();
+          var send = details.querySelector("button[type=submit]");
+          send.form.requestSubmit(send);
+        }
+        return;
+      }
+      if (typing || event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
+      if (/^[1-9]$/.test(event.key) && reviewAnswers[Number(event.key) - 1]) {
+        event.preventDefault();
+        current = reviewAnswers[Number(event.key) - 1];
+        current.querySelector("button[data-verdict=approve]").focus();
+      } else if (event.key === "a") {
+        event.preventDefault();
+        var approve = current.querySelector("button[data-verdict=approve]");
+        approve.form.requestSubmit(approve);
+      } else if (event.key === "r") {
+        event.preventDefault();
+        openAndFocus(current.querySelector("details[data-verdict=reject]"));
+      } else if (event.key === "e") {
+        event.preventDefault();
+        openAndFocus(current.querySelector("details[data-verdict=edit]"));
+      }
+    });
+  }
+
   // Forms that ask before doing something that cannot be undone.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
