@@ -230,11 +230,16 @@ class OwnerPages(Controller):
         job = await jobs.get_visible(db_session, account, job_id)
         view = await jobs.view(db_session, job)
         times = await queries.accepted_times(db_session, job.id)
-        end = max([job.finished_at or m.utcnow(), *times])
+        now = m.utcnow()
+        end = max([job.finished_at or now, *times])
+        splitting = job.status == m.JobStatus.SPLITTING
         return page(
             "job.html",
             account,
             job=view,
+            filename=job.filename,
+            upload_size=await queries.upload_size(db_session, job.id) if splitting else 0,
+            split_seconds=max(0, round((now - job.created_at).total_seconds())),
             owner=await projects.is_owner(db_session, account, job.project_id),
             chart=progress_chart(times, view.tasks_total, job.created_at, end),
             credits=await job_credit_list(db_session, settings, job.id),

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
 import httpx
 import msgspec
 from msgspec.structs import replace
 
 from tasks_service.app import create_app
+from tasks_service.db import models as m
 from tasks_service.settings import Settings
 from tests.conftest import running
 from tests.harness import API, PASSWORD, Api
@@ -531,3 +533,29 @@ async def test_owner_adds_and_removes_reviewers_on_the_reviewers_page(
     assert "No reviewers yet." in (await owner.get(path)).text
     assert (await owner.post(path + "/rita/remove")).status_code == 404
     assert "Review next answer" not in (await rita.get("/review")).text
+
+
+async def test_job_page_while_splitting_shows_the_upload_size_and_time_then_the_failure(
+    api: Api, people: People
+) -> None:
+    job_id = await _owner_with_job(api)
+    owner = people()
+    await owner.get("/signin")
+    await owner.post("/signin", {"username": "owner", "password": PASSWORD})
+    async with api.app.state.sessionmaker.begin() as session:  # as it was during the split
+        job = await session.get(m.Job, job_id)
+        assert job is not None
+        job.status = m.JobStatus.SPLITTING
+        job.created_at = m.utcnow() - timedelta(seconds=42)
+    splitting = await owner.get(f"/jobs/{job_id}")
+    assert f"Splitting doc.md ({len(MARKDOWN)} Bytes) into tasks" in splitting.text
+    since = re.search(r'data-split-since="(\d+)"', splitting.text)
+    assert since is not None and 42 <= int(since.group(1)) < 60
+    async with api.app.state.sessionmaker.begin() as session:
+        job = await session.get(m.Job, job_id)
+        assert job is not None
+        job.status = m.JobStatus.FAILED
+        job.error = "the file has more than 2 units; split it into several jobs"
+    failed = await owner.get(f"/jobs/{job_id}")
+    assert "data-split-since" not in failed.text
+    assert 'role="alert">the file has more than 2 units' in failed.text
