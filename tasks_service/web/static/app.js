@@ -238,6 +238,7 @@
           var link = document.createElement("a");
           link.href = body.url;
           link.textContent = "Open the job page";
+          link.className = "btn";
           message.appendChild(link);
           button.disabled = false;
         });
