@@ -56,13 +56,7 @@ async def load(settings: Settings) -> list[str]:
             if project is None:
                 data_p = project_schemas.ProjectCreate(name="Demo project")
                 project = await projects.create(session, owner, data_p)
-                reviewer = await get_by_username(session, "demo-reviewer")
-                assert reviewer is not None
-                session.add(
-                    m.ProjectMember(
-                        project_id=project.id, account_id=reviewer.id, role=m.MemberRole.REVIEWER
-                    )
-                )
+                await projects.add_reviewer(session, owner, project.id, "demo-reviewer")
                 report.append(f"project {project.slug} (id {project.id})")
             for title, filename, kind in JOBS:
                 exists = await session.scalar(

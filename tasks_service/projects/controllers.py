@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from litestar import Controller, get, post
-from litestar.status_codes import HTTP_201_CREATED
+from litestar import Controller, delete, get, post
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasks_service.db import models as m
@@ -38,3 +38,27 @@ class ProjectController(Controller):
         project = await services.get_visible(db_session, account, project_id)
         owner = await services.is_owner(db_session, account, project_id)
         return services.to_schema(project, m.MemberRole.OWNER if owner else None)
+
+    @get("/{project_id:int}/reviewers")
+    async def list_reviewers(
+        self, project_id: int, account: m.Account, db_session: AsyncSession
+    ) -> list[schemas.Reviewer]:
+        rows = await services.reviewers(db_session, account, project_id)
+        return [services.reviewer_schema(person, member) for person, member in rows]
+
+    @post("/{project_id:int}/reviewers", status_code=HTTP_201_CREATED)
+    async def add_reviewer(
+        self,
+        project_id: int,
+        data: schemas.ReviewerAdd,
+        account: m.Account,
+        db_session: AsyncSession,
+    ) -> schemas.Reviewer:
+        person, member = await services.add_reviewer(db_session, account, project_id, data.username)
+        return services.reviewer_schema(person, member)
+
+    @delete("/{project_id:int}/reviewers/{username:str}", status_code=HTTP_204_NO_CONTENT)
+    async def remove_reviewer(
+        self, project_id: int, username: str, account: m.Account, db_session: AsyncSession
+    ) -> None:
+        await services.remove_reviewer(db_session, account, project_id, username)

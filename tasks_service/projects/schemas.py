@@ -25,3 +25,13 @@ class Project(msgspec.Struct):
 class ProjectPage(msgspec.Struct):
     items: list[Project]
     next_cursor: str | None
+
+
+class ReviewerAdd(msgspec.Struct, forbid_unknown_fields=True):
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class Reviewer(msgspec.Struct):
+    username: str
+    display_name: str | None
+    added_at: datetime

@@ -12,8 +12,9 @@ import unicodedata
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tasks_service.accounts.services import get_by_username
 from tasks_service.db import models as m
-from tasks_service.errors import Forbidden, NotFound
+from tasks_service.errors import Conflict, Forbidden, NotFound
 from tasks_service.projects import schemas
 
 
@@ -115,6 +116,65 @@ async def list_visible(
     if after_id is not None:
         stmt = stmt.where(m.Project.id > after_id)
     return [(row[0], row[1]) for row in await session.execute(stmt)]
+
+
+async def reviewers(
+    session: AsyncSession, account: m.Account, project_id: int
+) -> list[tuple[m.Account, m.ProjectMember]]:
+    """The project's reviewers, oldest first; only an owner may see the list."""
+    await require_owner(session, account, project_id)
+    stmt = (
+        select(m.Account, m.ProjectMember)
+        .join(m.ProjectMember, m.ProjectMember.account_id == m.Account.id)
+        .where(
+            m.ProjectMember.project_id == project_id,
+            m.ProjectMember.role == m.MemberRole.REVIEWER,
+        )
+        .order_by(m.ProjectMember.created_at, m.Account.id)
+    )
+    return [(row[0], row[1]) for row in await session.execute(stmt)]
+
+
+async def add_reviewer(
+    session: AsyncSession, account: m.Account, project_id: int, username: str
+) -> tuple[m.Account, m.ProjectMember]:
+    """Make ``username`` a reviewer of the project (an owner's decision). Adding someone who
+    reviews already changes nothing; a volunteer member becomes a reviewer; an owner stays one."""
+    await require_owner(session, account, project_id)
+    person = await get_by_username(session, username.strip())
+    if person is None:
+        raise NotFound(f"there is no account called {username.strip()!r}")
+    member = await session.get(m.ProjectMember, (project_id, person.id))
+    if member is None:
+        member = m.ProjectMember(
+            project_id=project_id, account_id=person.id, role=m.MemberRole.REVIEWER
+        )
+        session.add(member)
+    elif member.role == m.MemberRole.OWNER:
+        raise Conflict(f"{person.username} owns project {project_id} and reviews it already")
+    else:
+        member.role = m.MemberRole.REVIEWER
+    await session.flush()
+    return person, member
+
+
+async def remove_reviewer(
+    session: AsyncSession, account: m.Account, project_id: int, username: str
+) -> None:
+    """Stop ``username`` reviewing the project; leases they hold run out as usual."""
+    await require_owner(session, account, project_id)
+    person = await get_by_username(session, username)
+    member = await session.get(m.ProjectMember, (project_id, person.id)) if person else None
+    if member is None or member.role != m.MemberRole.REVIEWER:
+        raise NotFound(f"{username} is not a reviewer of project {project_id}")
+    await session.delete(member)
+    await session.flush()
+
+
+def reviewer_schema(person: m.Account, member: m.ProjectMember) -> schemas.Reviewer:
+    return schemas.Reviewer(
+        username=person.username, display_name=person.display_name, added_at=member.created_at
+    )
 
 
 def to_schema(project: m.Project, role: str | None) -> schemas.Project:

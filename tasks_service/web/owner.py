@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasks_service.credit.listings import job_credit_list
 from tasks_service.db import models as m
-from tasks_service.errors import DomainError, Invalid, NotFound
+from tasks_service.errors import Conflict, DomainError, Invalid, NotFound
 from tasks_service.jobs import downloads
 from tasks_service.jobs import schemas as job_schemas
 from tasks_service.jobs import services as jobs
@@ -52,6 +52,26 @@ def job_spec(form: dict[str, Any]) -> job_schemas.JobSpec:
     if template := field(form, "template").strip():
         spec["template"] = template
     return jobs.parse_spec(msgspec.json.encode(spec))
+
+
+async def _reviewers_page(
+    session: AsyncSession,
+    account: m.Account,
+    project_id: int,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Template:
+    """Only owners get here: ``projects.reviewers`` refuses anyone else with 403."""
+    rows = await projects.reviewers(session, account, project_id)
+    return page(
+        "reviewers.html",
+        account,
+        status_code=status_code,
+        project=await projects.get_visible(session, account, project_id),
+        reviewers=[person for person, _ in rows],
+        **context,
+    )
 
 
 def _wants_json(request: Req) -> bool:
@@ -107,6 +127,58 @@ class OwnerPages(Controller):
             kinds=JOB_KINDS,
         )
 
+    @get("/projects/{project_id:int}/reviewers")
+    async def reviewers_page(
+        self,
+        request: Req,
+        project_id: int,
+        viewer: m.Account | None,
+        db_session: AsyncSession,
+        msg: str | None = None,
+    ) -> Template:
+        account = signed_in(request, viewer)
+        return await _reviewers_page(db_session, account, project_id, notice=notice(msg))
+
+    @post("/projects/{project_id:int}/reviewers")
+    async def add_reviewer(
+        self,
+        request: Req,
+        project_id: int,
+        data: Form,
+        viewer: m.Account | None,
+        db_session: AsyncSession,
+    ) -> Template | Redirect:
+        account = signed_in(request, viewer)
+        username = field(data, "username").strip()
+        try:
+            if not username:
+                raise Invalid("type the username of the person to add")
+            async with db_session.begin_nested():
+                await projects.add_reviewer(db_session, account, project_id, username)
+        except (Invalid, NotFound, Conflict) as exc:
+            return await _reviewers_page(
+                db_session,
+                account,
+                project_id,
+                status_code=exc.status_code,
+                error=exc.detail,
+                username=username,
+            )
+        return go(f"/projects/{project_id}/reviewers?msg=reviewer-added")
+
+    @post("/projects/{project_id:int}/reviewers/{username:str}/remove")
+    async def remove_reviewer(
+        self,
+        request: Req,
+        project_id: int,
+        username: str,
+        viewer: m.Account | None,
+        db_session: AsyncSession,
+    ) -> Redirect:
+        account = signed_in(request, viewer)
+        await projects.remove_reviewer(db_session, account, project_id, username)
+        return go(f"/projects/{project_id}/reviewers?msg=reviewer-removed")
+
     @post("/projects/{project_id:int}/jobs", status_code=HTTP_202_ACCEPTED)
     async def upload(
         self,
@@ -158,11 +230,16 @@ class OwnerPages(Controller):
         job = await jobs.get_visible(db_session, account, job_id)
         view = await jobs.view(db_session, job)
         times = await queries.accepted_times(db_session, job.id)
-        end = max([job.finished_at or m.utcnow(), *times])
+        now = m.utcnow()
+        end = max([job.finished_at or now, *times])
+        splitting = job.status == m.JobStatus.SPLITTING
         return page(
             "job.html",
             account,
             job=view,
+            filename=job.filename,
+            upload_size=await queries.upload_size(db_session, job.id) if splitting else 0,
+            split_seconds=max(0, round((now - job.created_at).total_seconds())),
             owner=await projects.is_owner(db_session, account, job.project_id),
             chart=progress_chart(times, view.tasks_total, job.created_at, end),
             credits=await job_credit_list(db_session, settings, job.id),

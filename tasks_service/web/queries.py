@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasks_service.db import models as m
@@ -71,3 +71,9 @@ async def accepted_times(session: AsyncSession, job_id: int) -> list[datetime]:
         .order_by(m.Submission.decided_at)
     )
     return [t for t in (await session.scalars(stmt)).all() if t is not None]
+
+
+async def upload_size(session: AsyncSession, job_id: int) -> int:
+    """Bytes of the job's upload, counted by the database (the upload itself stays there)."""
+    size = await session.scalar(select(func.length(m.Job.upload)).where(m.Job.id == job_id))
+    return int(size or 0)

@@ -31,6 +31,8 @@ NOTICES = {
     "signed-out": "You are signed out.",
     "cancelled": "The job is cancelled. Accepted work is kept.",
     "welcome": "Welcome! Your account is ready.",
+    "reviewer-added": "Reviewer added. They can now review this project's answers.",
+    "reviewer-removed": "Reviewer removed.",
 }
 
 

@@ -8,13 +8,13 @@ from litestar import Router
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.csrf import CSRFMiddleware
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from tasks_service.settings import Settings
 from tasks_service.web.auth import AuthPages
+from tasks_service.web.csrf import TlsAwareCSRFMiddleware
 from tasks_service.web.errors import web_exception_handlers
 from tasks_service.web.owner import OwnerPages
 from tasks_service.web.public import PublicPages
@@ -35,8 +35,8 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
 
 def web_router(settings: Settings) -> Router:
     """Every page, behind CSRF checks on every POST (the double-submit cookie of Litestar's
-    CSRF middleware, keyed by SECRET_KEY). It sits on this router only, so the bearer-token
-    API under /api/v1 is untouched."""
+    CSRF middleware, keyed by SECRET_KEY, ``Secure`` over HTTPS like the session cookie). It
+    sits on this router only, so the bearer-token API under /api/v1 is untouched."""
     csrf = CSRFConfig(
         secret=settings.secret_key,
         cookie_name=CSRF_COOKIE,
@@ -60,6 +60,6 @@ def web_router(settings: Settings) -> Router:
         ],
         dependencies={"viewer": Provide(provide_viewer)},
         exception_handlers=web_exception_handlers,
-        middleware=[DefineMiddleware(CSRFMiddleware, config=csrf)],
+        middleware=[DefineMiddleware(TlsAwareCSRFMiddleware, config=csrf, settings=settings)],
         include_in_schema=False,
     )

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,7 +58,7 @@ def signed_in(request: Request[Any, Any, Any], viewer: m.Account | None) -> m.Ac
     return viewer
 
 
-def is_https(request: Request[Any, Any, Any], settings: Settings) -> bool:
+def is_https(request: ASGIConnection[Any, Any, Any, Any], settings: Settings) -> bool:
     if request.url.scheme == "https":
         return True
     forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()

@@ -12,11 +12,13 @@ import json
 import re
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
+from msgspec.structs import replace
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from tasks_service.app import create_app
@@ -43,6 +45,12 @@ REASON = "Please translate the words only, without any code."
 
 @pytest.fixture
 async def server(settings: Settings, engine: object) -> AsyncIterator[str]:
+    async with serving(settings) as url:
+        yield url
+
+
+@asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[str]:
     """The whole service behind uvicorn on a free port; stopped (lifespan and all) after."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -146,8 +154,11 @@ async def source_of(page: Page) -> str:
     return await page.locator("#source").inner_text()
 
 
-async def review_everything(owner: Page, *, reject_containing: str | None = None) -> int:
-    """Approve what is waiting, rejecting (with the reason) the answer to one source."""
+async def review_everything(
+    owner: Page, *, reject_containing: str | None = None, keys: bool = False
+) -> int:
+    """Approve what is waiting, rejecting (with the reason, by keyboard) the answer to one
+    source; with ``keys`` the first approval is by keyboard too."""
     await owner.goto("/review")
     await owner.get_by_role("button", name="Review next answer").click()
     reviewed = 0
@@ -159,9 +170,26 @@ async def review_everything(owner: Page, *, reject_containing: str | None = None
             await expect(answer_text).to_contain_text("<script>")  # shown, not run
             assert await owner.evaluate("window.pwned") is None
             await shoot(owner, "review")
-            await owner.get_by_text("Reject answer 1 with a reason").click()
-            await owner.get_by_label("Reason, shown to the author").fill(REASON)
-            await owner.get_by_role("button", name="Reject answer 1", exact=True).click()
+            # Keys: R opens the reason and puts the caret there; Ctrl+Enter rejects.
+            await owner.keyboard.press("r")
+            reason = owner.get_by_label("Reason, shown to the author")
+            await expect(reason).to_be_focused()
+            await owner.keyboard.type(REASON)  # "a", "r", "e" typed here stay text
+            await expect(reason).to_have_value(REASON)
+            await owner.keyboard.press("Control+Enter")
+        elif keys:
+            keys = False  # once is enough
+            await expect(owner.locator("#review-keys")).to_be_visible()
+            # E opens the correction; A does nothing while typing there, and approves after.
+            await owner.keyboard.press("e")
+            corrected = owner.get_by_label("Corrected text")
+            await expect(corrected).to_be_focused()
+            before = await corrected.input_value()
+            await owner.keyboard.press("a")
+            await expect(corrected).to_have_value(before + "a")
+            await corrected.fill(before)
+            await owner.evaluate("document.activeElement.blur()")
+            await owner.keyboard.press("a")
         else:
             await owner.get_by_role("button", name="Approve answer 1").click()
         reviewed += 1
@@ -190,10 +218,12 @@ async def test_owner_volunteers_and_reviewer_in_a_real_browser(
     # Both bars are full and the split is reported for a moment before the job page opens:
     # checked on every animation frame so that moment is not missed.
     await owner.wait_for_function(
-        """() => document.getElementById("upload-progress")?.value === 100
+        f"""() => document.getElementById("upload-progress")?.value === 100
             && document.getElementById("split-progress")?.value === 100
-            && document.querySelector("[data-upload-message]")?.textContent
-               === "Split into 3 tasks." """,
+            && /^Split into 3 tasks in \\d+ s\\.$/.test(
+                   document.querySelector("[data-upload-message]")?.textContent)
+            && document.querySelector("[data-upload-size]")?.textContent
+               === "welcome.md, {len(MARKDOWN)} bytes" """,
         polling="raf",
     )
     await owner.wait_for_url(re.compile(r"/jobs/\d+$"))
@@ -236,7 +266,7 @@ async def test_owner_volunteers_and_reviewer_in_a_real_browser(
     await expect(wim.get_by_role("status")).to_contain_text("Nothing else fits you")
 
     # The owner reviews: approves two, rejects Vera's last answer with a reason.
-    assert await review_everything(owner, reject_containing="Thanks") == 3
+    assert await review_everything(owner, reject_containing="Thanks", keys=True) == 3
 
     # Vera sees the outcome and the reason.
     await vera.get_by_role("link", name="My answers", exact=True).click()
@@ -295,6 +325,21 @@ async def test_owner_volunteers_and_reviewer_in_a_real_browser(
         await shoot(vera, name)
     await owner.goto("/projects")
     await shoot(owner, "projects")
+    await owner.get_by_role("link", name="Website").click()
+    await shoot(owner, "project-jobs")
+    await owner.get_by_role("link", name="Reviewers").click()
+    await owner.get_by_label("Username").fill("vera")
+    await owner.get_by_role("button", name="Add reviewer").click()
+    await expect(owner.get_by_role("status")).to_contain_text("Reviewer added")
+    await expect(owner.get_by_role("button", name="Remove vera")).to_be_visible()
+    await shoot(owner, "reviewers")
+    await vera.goto("/review")
+    await expect(vera.get_by_role("button", name="Review next answer")).to_be_visible()
+    await shoot(vera, "review-start")
+    visitor = await person(browser, server, PHONE)
+    for name, path in (("landing", "/"), ("signin", "/signin")):
+        await visitor.goto(path)
+        await shoot(visitor, name)
 
 
 async def test_typing_keeps_a_short_lease_alive(server: str, browser: Browser) -> None:
@@ -334,3 +379,44 @@ async def test_typing_keeps_a_short_lease_alive(server: str, browser: Browser) -
         assert lease["state"] == "active" and lease["lease_seconds_left"] > 0
         await tia.get_by_role("button", name="Submit").click()
         await expect(tia.get_by_role("status")).to_contain_text("Nothing else fits you")
+
+
+async def test_a_refused_upload_and_a_failed_split_say_why_by_the_bars(
+    settings: Settings, engine: object, browser: Browser
+) -> None:
+    """A broken PO file is refused at upload; one too big for MAX_TASKS_PER_JOB uploads, then
+    its split fails, and the job's reason shows next to the split bar with the time it took."""
+    messages = "".join(f'msgid "Message {n}"\nmsgstr ""\n\n' for n in range(3))
+    async with serving(replace(settings, max_tasks_per_job=2)) as url:
+        owner = await person(browser, url, PHONE)
+        await sign_up(owner, "olga")
+        await owner.goto("/projects")
+        await owner.get_by_label("Name", exact=True).fill("App")
+        await owner.get_by_role("button", name="Create project").click()
+        await expect(owner).to_have_url(re.compile(r"/projects/\d+$"))
+        await owner.get_by_label("Title").fill("Strings")
+
+        await owner.get_by_label("File").set_input_files(
+            {"name": "broken.po", "mimeType": "text/x-gettext", "buffer": b'msgid "Hi"\nmsgstr\n'}
+        )
+        await owner.get_by_role("button", name="Upload").click()
+        await expect(owner.locator("#upload-error")).to_contain_text("PO syntax error")
+        await expect(owner.locator("[data-upload-status]")).to_be_hidden()
+
+        await owner.get_by_label("File").set_input_files(
+            {"name": "app.po", "mimeType": "text/x-gettext", "buffer": messages.encode()}
+        )
+        await owner.get_by_role("button", name="Upload").click()
+        failure = owner.locator("#split-error")
+        await expect(failure).to_have_text(
+            "The split failed: the file has more than 2 units; split it into several jobs"
+        )
+        await expect(owner.locator("[data-upload-size]")).to_have_text(
+            f"app.po, {len(messages)} bytes"
+        )
+        await expect(owner.locator("#split-elapsed")).to_have_text(re.compile(r"^\d+ s$"))
+        await expect(owner.get_by_role("button", name="Upload")).to_be_enabled()
+        await shoot(owner, "project-split-failed")
+        await owner.get_by_role("link", name="Open the job page").click()
+        await expect(owner.locator("[data-job-status]")).to_have_text("failed")
+        await expect(owner.get_by_role("alert")).to_contain_text("more than 2 units")

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
 import httpx
 import msgspec
 from msgspec.structs import replace
 
 from tasks_service.app import create_app
+from tasks_service.db import models as m
 from tasks_service.settings import Settings
 from tests.conftest import running
-from tests.harness import API, Api
+from tests.harness import API, PASSWORD, Api
 from tests.web.conftest import Browserless
 
 People = Callable[[], Browserless]
@@ -65,10 +67,13 @@ async def test_session_cookie_is_httponly_lax_and_sign_out_revokes_its_token(
     assert (await ana.get("/profile")).status_code == 303
 
 
-async def test_secure_cookie_over_https_and_behind_a_trusted_proxy_only(
+async def test_secure_cookies_over_https_and_behind_a_trusted_proxy_only(
     settings: Settings, api: Api
 ) -> None:
-    async def cookie_for(app_settings: Settings, base_url: str, headers: dict[str, str]) -> str:
+    async def cookies_for(
+        app_settings: Settings, base_url: str, headers: dict[str, str]
+    ) -> tuple[str, str]:
+        """The session cookie and the CSRF cookie as the server set them."""
         app = create_app(app_settings)
         async with (
             running(app),
@@ -77,19 +82,33 @@ async def test_secure_cookie_over_https_and_behind_a_trusted_proxy_only(
             ) as client,
         ):
             person = Browserless(client)
-            await person.get("/signin")
+            page = await person.get("/signin")
+            csrf = _set_cookie(page, "ts_csrf")
+            # httpx sends no Secure cookie over http://; a browser speaking TLS to the proxy would.
+            client.cookies.set("ts_csrf", csrf.split(";")[0].split("=", 1)[1])
+            csrf = csrf.lower()
+            assert "httponly" in csrf and "samesite=lax" in csrf
             response = await person.post(
                 "/signin", {"username": "bob", "password": "correct horse battery staple"}
             )
             assert response.status_code == 303, response.text
-            return _set_cookie(response, "ts_session").lower()
+            return _set_cookie(response, "ts_session").lower(), csrf
+
+    def secure(cookie: str) -> bool:
+        return "secure" in [part.strip() for part in cookie.split(";")]
 
     await api.register("bob")
     proxied = {"X-Forwarded-Proto": "https"}
-    assert "secure" in await cookie_for(settings, "https://test", {})
-    assert "secure" not in await cookie_for(settings, "http://test", proxied)
     trusting = replace(settings, trust_proxy_headers=True)
-    assert "secure" in await cookie_for(trusting, "http://test", proxied)
+    for app_settings, base_url, headers, expected in (
+        (settings, "https://test", {}, True),
+        (settings, "http://test", {}, False),
+        (settings, "http://test", proxied, False),  # the header is not believed by default
+        (trusting, "http://test", proxied, True),
+        (trusting, "http://test", {}, False),
+    ):
+        session, csrf = await cookies_for(app_settings, base_url, headers)
+        assert (secure(session), secure(csrf)) == (expected, expected), (base_url, headers)
 
 
 async def test_forms_without_the_csrf_token_are_refused_and_the_api_is_untouched(
@@ -175,11 +194,14 @@ async def test_a_volunteer_works_through_tasks_and_sees_check_errors_by_the_fiel
         assert source is not None
         seen.append(source.group(1))
         assert 'data-seconds="' in page.text and "/extend" in page.text
+        assert 'aria-keyshortcuts="Control+Enter"' in page.text
+        assert 'aria-keyshortcuts="Escape"' in page.text
         key = re.search(r'name="submit_key" value="([0-9a-f]+)"', page.text)
         assert key is not None
         answer = "FR " + source.group(1).replace("&lt;", "<").replace("&gt;", ">")
         if "&lt;1&gt;" in source.group(1):
             assert 'class="chip" data-token="&lt;1&gt;' in page.text
+            assert 'aria-keyshortcuts="Alt+1"' in page.text
             refused = await gu.post(
                 path + "/submit", {"answer": "Bonjour le monde", "submit_key": key.group(1)}
             )
@@ -278,6 +300,11 @@ async def test_review_needs_a_reason_to_reject_and_shows_differences(
     lease_path = (await reviewer.post("/review/next")).headers["location"]
     page = await reviewer.get(lease_path)
     assert "<del>est assis</del><ins>dort</ins>" in page.text
+    # Keyboard shortcuts are announced on the controls and in a visible hint they point to.
+    for shortcut in ("a", "r", "e", "Control+Enter"):
+        assert page.text.count(f'aria-keyshortcuts="{shortcut}"') >= 2, shortcut
+    assert 'id="review-keys"' in page.text and 'aria-describedby="review-keys"' in page.text
+    assert "<kbd>1</kbd>–<kbd>2</kbd> to move" in page.text
     first = re.search(r'name="submission_id" value="(\d+)"', page.text)
     assert first is not None
     refused = await reviewer.post(
@@ -463,3 +490,72 @@ async def test_a_reviewer_correction_becomes_the_accepted_answer(api: Api, peopl
     await api.settle()
     result = await reviewer.get(f"/jobs/{job['id']}/download/result")
     assert result.status_code == 200 and result.text == "Bonjour.\n"
+
+
+async def test_owner_adds_and_removes_reviewers_on_the_reviewers_page(
+    api: Api, people: People
+) -> None:
+    owner_api = await api.register("owner")
+    project_id = await api.project(owner_api, name="Docs")
+    await api.register("rita")
+    owner, rita = people(), people()
+    for person, name in ((owner, "owner"), (rita, "rita")):
+        await person.get("/signin")
+        signed = await person.post("/signin", {"username": name, "password": PASSWORD})
+        assert signed.status_code == 303
+    path = f"/projects/{project_id}/reviewers"
+    assert f'href="{path}"' in (await owner.get(f"/projects/{project_id}")).text
+    assert f'href="{path}"' not in (await rita.get(f"/projects/{project_id}")).text
+    assert (await rita.get(path)).status_code == 403
+    assert "Review next answer" not in (await rita.get("/review")).text
+    assert (await rita.post(path, {"username": "rita"})).status_code == 403
+
+    empty = await owner.get(path)
+    assert empty.status_code == 200 and "No reviewers yet." in empty.text
+    unknown = await owner.post(path, {"username": "<b>nobody</b>"})
+    assert unknown.status_code == 404
+    assert 'role="alert"' in unknown.text and "&lt;b&gt;nobody&lt;/b&gt;" in unknown.text
+    assert 'aria-invalid="true"' in unknown.text
+    assert (await owner.post(path, {"username": "owner"})).status_code == 409
+    assert (await owner.post(path, {"username": "  "})).status_code == 422
+
+    added = await owner.post(path, {"username": "rita"})
+    assert added.status_code == 303 and added.headers["location"] == path + "?msg=reviewer-added"
+    listing = await owner.get(added.headers["location"])
+    assert "Reviewer added." in listing.text
+    assert 'aria-label="Remove rita"' in listing.text
+    assert "Review next answer" in (await rita.get("/review")).text
+    nothing = await rita.post("/review/next")
+    assert nothing.headers["location"] == "/review?msg=no-review"  # allowed, nothing waiting
+
+    removed = await owner.post(path + "/rita/remove")
+    assert removed.headers["location"] == path + "?msg=reviewer-removed"
+    assert "No reviewers yet." in (await owner.get(path)).text
+    assert (await owner.post(path + "/rita/remove")).status_code == 404
+    assert "Review next answer" not in (await rita.get("/review")).text
+
+
+async def test_job_page_while_splitting_shows_the_upload_size_and_time_then_the_failure(
+    api: Api, people: People
+) -> None:
+    job_id = await _owner_with_job(api)
+    owner = people()
+    await owner.get("/signin")
+    await owner.post("/signin", {"username": "owner", "password": PASSWORD})
+    async with api.app.state.sessionmaker.begin() as session:  # as it was during the split
+        job = await session.get(m.Job, job_id)
+        assert job is not None
+        job.status = m.JobStatus.SPLITTING
+        job.created_at = m.utcnow() - timedelta(seconds=42)
+    splitting = await owner.get(f"/jobs/{job_id}")
+    assert f"Splitting doc.md ({len(MARKDOWN)} Bytes) into tasks" in splitting.text
+    since = re.search(r'data-split-since="(\d+)"', splitting.text)
+    assert since is not None and 42 <= int(since.group(1)) < 60
+    async with api.app.state.sessionmaker.begin() as session:
+        job = await session.get(m.Job, job_id)
+        assert job is not None
+        job.status = m.JobStatus.FAILED
+        job.error = "the file has more than 2 units; split it into several jobs"
+    failed = await owner.get(f"/jobs/{job_id}")
+    assert "data-split-since" not in failed.text
+    assert 'role="alert">the file has more than 2 units' in failed.text

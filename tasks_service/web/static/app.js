@@ -85,6 +85,51 @@
     });
   }
 
+  // Review keys, like the task page's: A approves, R opens the reason, E the correction
+  // (of the answer holding the focus, 1-9 move between answers); Ctrl+Enter sends the
+  // reason or the correction being typed. Letters never act while focus is in a text field.
+  var reviewAnswers = Array.prototype.slice.call(document.querySelectorAll("[data-review-answer]"));
+  if (reviewAnswers.length) {
+    var current = reviewAnswers[0];
+    document.addEventListener("focusin", function (event) {
+      current = event.target.closest("[data-review-answer]") || current;
+    });
+    var openAndFocus = function (details) {
+      details.open = true;
+      var text = details.querySelector("textarea");
+      text.focus();
+      text.setSelectionRange(text.value.length, text.value.length);
+    };
+    document.addEventListener("keydown", function (event) {
+      var typing = event.target.matches("input, textarea, select, [contenteditable]");
+      if (typing && (event.ctrlKey || event.metaKey) && event.key === "Enter") {
+        var details = event.target.closest("details[data-verdict]");
+        if (details) {
+          event.preventDefault();
+          var send = details.querySelector("button[type=submit]");
+          send.form.requestSubmit(send);
+        }
+        return;
+      }
+      if (typing || event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
+      if (/^[1-9]$/.test(event.key) && reviewAnswers[Number(event.key) - 1]) {
+        event.preventDefault();
+        current = reviewAnswers[Number(event.key) - 1];
+        current.querySelector("button[data-verdict=approve]").focus();
+      } else if (event.key === "a") {
+        event.preventDefault();
+        var approve = current.querySelector("button[data-verdict=approve]");
+        approve.form.requestSubmit(approve);
+      } else if (event.key === "r") {
+        event.preventDefault();
+        openAndFocus(current.querySelector("details[data-verdict=reject]"));
+      } else if (event.key === "e") {
+        event.preventDefault();
+        openAndFocus(current.querySelector("details[data-verdict=edit]"));
+      }
+    });
+  }
+
   // Forms that ask before doing something that cannot be undone.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
@@ -110,7 +155,28 @@
     pollJob(splitting.dataset.splitPoll, function () { window.location.reload(); });
   }
 
+  function size(bytes) {
+    if (bytes < 1024) return bytes + (bytes === 1 ? " byte" : " bytes");
+    if (bytes < 1024 * 1024) return (bytes / 1024).toFixed(1) + " KB";
+    return (bytes / 1024 / 1024).toFixed(1) + " MB";
+  }
+
+  // Seconds since a moment, shown in ``element`` every second until the returned stop().
+  function stopwatch(element, startedSecondsAgo) {
+    var started = Date.now() - (startedSecondsAgo || 0) * 1000;
+    var show = function () {
+      element.textContent = Math.round((Date.now() - started) / 1000) + " s";
+    };
+    show();
+    var timer = setInterval(show, 1000);
+    return function () { clearInterval(timer); show(); return element.textContent; };
+  }
+  var splitClock = document.querySelector("[data-split-since]");
+  if (splitClock) stopwatch(splitClock, Number(splitClock.dataset.splitSince));
+
   // Job upload: an upload progress bar, then a splitting progress bar, then the job page.
+  // The split is one transaction, so its bar cannot move: it shows the time taken instead,
+  // and the job's own reason if the split fails.
   var upload = document.querySelector("form[data-upload]");
   if (upload) {
     upload.addEventListener("submit", function (event) {
@@ -121,11 +187,18 @@
       var message = upload.querySelector("[data-upload-message]");
       var problem = document.getElementById("upload-error");
       var button = upload.querySelector("button[type=submit]");
+      var splitError = upload.querySelector("[data-split-error]");
+      var elapsed = upload.querySelector("[data-split-elapsed]");
+      var file = upload.querySelector("input[type=file]").files[0];
+      var fileSize = file ? size(file.size) : "";
       problem.hidden = true;
+      splitError.hidden = true;
+      elapsed.textContent = "";
       status.hidden = false;
       button.disabled = true;
       bar.value = 0;
       split.value = 0;
+      upload.querySelector("[data-upload-size]").textContent = file ? file.name + ", " + fileSize : "";
       message.textContent = "Uploading…";
       var xhr = new XMLHttpRequest();
       xhr.open("POST", upload.action);
@@ -147,13 +220,27 @@
         }
         bar.value = 100;
         split.removeAttribute("value");  // indeterminate until the split is done
-        message.textContent = "Uploaded. Splitting into tasks…";
+        message.textContent = "Uploaded " + fileSize + ". Splitting into tasks…";
+        var stop = stopwatch(elapsed, 0);
         pollJob(body.url + "/status", function (job) {
-          split.value = 100;
-          message.textContent = job.status === "open"
-            ? "Split into " + job.tasks_total + " tasks."
-            : "The split ended: " + job.status + (job.error ? " (" + job.error + ")" : "");
-          setTimeout(function () { window.location.href = body.url; }, 600);
+          var took = stop();
+          if (job.status === "open") {
+            split.value = 100;
+            message.textContent = "Split into " + job.tasks_total + " tasks in " + took + ".";
+            setTimeout(function () { window.location.href = body.url; }, 600);
+            return;
+          }
+          split.value = 0;
+          splitError.textContent = "The split " + (job.status === "failed" ? "failed" : "ended: " + job.status)
+            + (job.error ? ": " + job.error : ".");
+          splitError.hidden = false;
+          message.textContent = "";
+          var link = document.createElement("a");
+          link.href = body.url;
+          link.textContent = "Open the job page";
+          link.className = "btn";
+          message.appendChild(link);
+          button.disabled = false;
         });
       });
       xhr.addEventListener("error", function () {
