@@ -53,6 +53,13 @@ class Probe:
 # reads are probed with private jobs, owner-only actions with public ones as well.
 MATRIX: dict[tuple[str, str], Probe] = {
     ("GET", "/projects/{project_id}"): Probe(("private_project",)),
+    ("GET", "/projects/{project_id}/reviewers"): Probe(("private_project", "public_project")),
+    ("POST", "/projects/{project_id}/reviewers"): Probe(
+        ("private_project", "public_project"), json={"username": "v2"}
+    ),
+    ("DELETE", "/projects/{project_id}/reviewers/{username}"): Probe(
+        ("private_project", "public_project"), path={"username": "v1"}
+    ),
     ("POST", "/projects/{project_id}/jobs"): Probe(
         ("private_project", "public_project"), upload=True
     ),
@@ -84,6 +91,13 @@ MATRIX: dict[tuple[str, str], Probe] = {
 # The same objects through the pages, as a signed-in intruder with a valid CSRF token.
 WEB_MATRIX: dict[tuple[str, str], Probe | tuple[Probe, ...]] = {
     ("GET", "web:/projects/{project_id}"): Probe(("private_project",)),
+    ("GET", "web:/projects/{project_id}/reviewers"): Probe(("private_project", "public_project")),
+    ("POST", "web:/projects/{project_id}/reviewers"): Probe(
+        ("private_project", "public_project"), form={"username": "v2"}
+    ),
+    ("POST", "web:/projects/{project_id}/reviewers/{username}/remove"): Probe(
+        ("private_project", "public_project"), path={"username": "v1"}
+    ),
     ("POST", "web:/projects/{project_id}/jobs"): Probe(
         ("private_project", "public_project"), form=SPEC_FIELDS, upload=True
     ),
@@ -195,6 +209,9 @@ async def snapshot(api: Api) -> dict[str, list[tuple[Any, ...]]]:
         "review_assignments": select(m.ReviewAssignment.id, m.ReviewAssignment.state),
         "reviews": select(m.Review.id),
         "audit": select(m.AuditEntry.id),
+        "members": select(
+            m.ProjectMember.project_id, m.ProjectMember.account_id, m.ProjectMember.role
+        ),
         "credit": select(m.CreditEntry.id),
         "tokens": select(m.Token.id, m.Token.revoked_at),
     }
