@@ -153,7 +153,8 @@ class Bench:
             raise StopAsyncIteration
         async with self.sessions.begin() as session:
             account = await session.get_one(m.Account, account_id)
-            await services.submit(session, account, claimed[0].id, "FR " + claimed[1].source, None)
+            answer = "FR " + claimed.task.source
+            await services.submit(session, account, claimed.assignment_id, answer, None)
         return took
 
     async def dequeue(self, manager: QueueManagerId, i: int) -> float:
