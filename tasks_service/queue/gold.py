@@ -54,6 +54,7 @@ async def is_proven(session: AsyncSession, account_id: int) -> bool:
     )
     gold = (
         select((latest.c.answer == m.Task.gold_answer).label("right"))
+        .select_from(latest)
         .join(m.Task, m.Task.id == latest.c.task_id)
         .where(m.Task.gold_answer.is_not(None))
         .order_by(latest.c.id.desc())
