@@ -90,6 +90,7 @@ picked AS MATERIALIZED (
             FROM assignments a JOIN tasks ta ON ta.id = a.task_id
             WHERE a.account_id = :me AND a.job_id = c.id
         ) END AS wanted
+        OFFSET 0  -- a fence: decided once per job, not again for every task row looked at
     ) w
     CROSS JOIN LATERAL (
         SELECT w.wanted AS gold UNION ALL SELECT NULL WHERE w.wanted IS NOT NULL

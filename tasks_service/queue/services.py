@@ -148,6 +148,27 @@ async def _own_assignment(
     return assignment
 
 
+async def _own_lease(
+    session: AsyncSession, account: m.Account, assignment_id: int
+) -> tuple[m.Assignment, m.Task, m.Job]:
+    """The lease with its task and job, in one round trip; as ``_own_assignment`` locks the
+    lease, the task is locked too: a claim, settle or reaper changing its slots waits."""
+    row = (
+        await session.execute(
+            select(m.Assignment, m.Task, m.Job)
+            .join(m.Task, m.Task.id == m.Assignment.task_id)
+            .join(m.Job, m.Job.id == m.Assignment.job_id)
+            .where(m.Assignment.id == assignment_id)
+            .with_for_update(of=[m.Assignment, m.Task], key_share=True)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no assignment {assignment_id}")
+    if row[0].account_id != account.id:
+        raise Forbidden(f"assignment {assignment_id} is not yours")
+    return row[0], row[1], row[2]
+
+
 async def submit(
     session: AsyncSession,
     account: m.Account,
@@ -156,7 +177,7 @@ async def submit(
     idempotency_key: str | None,
 ) -> m.Submission:
     """Take an answer; a late one is still taken while the task needs an answer."""
-    assignment = await _own_assignment(session, account, assignment_id)
+    assignment, task, job = await _own_lease(session, account, assignment_id)
     if idempotency_key:
         earlier = (
             await session.scalars(
@@ -174,9 +195,6 @@ async def submit(
         raise Conflict(f"assignment {assignment_id} was already submitted")
     if assignment.state == m.AssignmentState.RELEASED:
         raise Conflict(f"assignment {assignment_id} was released or its job cancelled")
-    task = await session.get(m.Task, assignment.task_id, with_for_update={"key_share": True})
-    job = await session.get(m.Job, assignment.job_id)
-    assert task is not None and job is not None
     if job.status != m.JobStatus.OPEN or task.state == m.TaskState.CANCELLED:
         raise Conflict(f"job {job.id} is {job.status}; it takes no more answers")
     results = run_checks(task, job, answer)
