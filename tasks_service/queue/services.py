@@ -56,11 +56,6 @@ async def claim(
 ) -> Claimed | None:
     """Lease the best eligible task to ``account``, or return None when nothing fits now."""
     now = m.utcnow()
-    # Lock the volunteer's row: two claims sent at once by one volunteer would otherwise both
-    # pass the open-lease cap (counted after this, in a later snapshot).
-    await session.execute(
-        select(m.Account.id).where(m.Account.id == account.id).with_for_update(key_share=True)
-    )
     if session.get_bind().dialect.name == "postgresql":
         row = await claim_sql.claim(
             session, account, now, settings.max_open_leases, job_id, project_id
@@ -96,6 +91,12 @@ async def _claim_step_by_step(
     job_id: int | None,
     project_id: int | None,
 ) -> Claimed | None:
+    # Lock the volunteer's row: two claims sent at once by one volunteer would otherwise both
+    # pass the open-lease cap (counted after this, in a later snapshot). SQLite takes its write
+    # lock at BEGIN, so this only matters for the same code on another database.
+    await session.execute(
+        select(m.Account.id).where(m.Account.id == account.id).with_for_update(key_share=True)
+    )
     if await open_leases(session, account.id, now) >= settings.max_open_leases:
         raise _cap_reached(settings)
     scope = await _check_scope(session, account, job_id, project_id)
