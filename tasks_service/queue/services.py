@@ -22,6 +22,7 @@ from tasks_service.settings import Settings
 
 CLAIM_ATTEMPTS = 3  # SQLite: a pick taken meanwhile is tried again
 ACTIVITY_RESOLUTION = timedelta(minutes=1)
+BIGINT = range(-(2**63), 2**63)  # ids outside it name nothing (and asyncpg cannot send them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,10 @@ async def claim(
 ) -> Claimed | None:
     """Lease the best eligible task to ``account``, or return None when nothing fits now."""
     now = m.utcnow()
+    if job_id is not None and job_id not in BIGINT:
+        raise NotFound(f"no job {job_id}")
+    if project_id is not None and project_id not in BIGINT:
+        raise NotFound(f"no project {project_id}")
     if session.get_bind().dialect.name == "postgresql":
         row = await claim_sql.claim(
             session, account, now, settings.max_open_leases, job_id, project_id
