@@ -48,6 +48,7 @@ ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 API, PASSWORD = "/api/v1", "correct horse battery staple"
 SECRET = uuid.uuid4().hex  # the server's SECRET_KEY: tokens can be written straight to the table
 MAX_ROUNDS = 1_000_000  # per run: a hard bound besides the clock
+WARM_UP_SECONDS = 5.0
 SOURCE = "%s. the quick brown fox jumps over a lazy dog while seven."
 ENTRYPOINT = QueueEntrypoint("bench")
 LOAD = "{:.2f} {:.2f} {:.2f}"  # os.getloadavg(): the machine is shared, so say how busy it was
@@ -137,6 +138,16 @@ class Bench:
             raise RuntimeError(f"submit {submitted.status_code}")
         return took
 
+    async def claim_only(self, job: int, i: int) -> float:
+        """A claim and nothing else (the lease is left to expire): its cost beside /health's."""
+        started = time.perf_counter()
+        claim = await self.clients[i].post(
+            f"{API}/tasks/claim", json={"job_id": job}, headers=self.heads[i]
+        )
+        if claim.status_code != 200:
+            raise RuntimeError(f"claim {claim.status_code}")
+        return time.perf_counter() - started
+
     async def health(self, i: int) -> float:
         started = time.perf_counter()
         (await self.clients[i].get("/health")).raise_for_status()
@@ -153,8 +164,26 @@ class Bench:
             raise StopAsyncIteration
         async with self.sessions.begin() as session:
             account = await session.get_one(m.Account, account_id)
-            await services.submit(session, account, claimed[0].id, "FR " + claimed[1].source, None)
+            answer = "FR " + claimed.task.source
+            await services.submit(session, account, claimed.assignment_id, answer, None)
         return took
+
+    async def direct_claim_only(self, job: int, i: int) -> float:
+        """The service's claim alone, in its own session and transaction."""
+        started, account_id = time.perf_counter(), self.ids[self.args.volunteers + i]
+        async with self.sessions.begin() as session:
+            account = await session.get_one(m.Account, account_id)
+            if await services.claim(session, self.settings, account, job_id=job) is None:
+                raise StopAsyncIteration
+        return time.perf_counter() - started
+
+    async def dequeue_only(self, manager: QueueManagerId, i: int) -> float:
+        """PgQueuer's dequeue alone: the job stays picked, as the claim above stays leased."""
+        started, entrypoints = time.perf_counter(), {ENTRYPOINT: EntrypointExecutionParameter(0)}
+        jobs = await self.queries[i].dequeue(1, entrypoints, manager, None, timedelta(seconds=30))
+        if not jobs:
+            raise StopAsyncIteration
+        return time.perf_counter() - started
 
     async def dequeue(self, manager: QueueManagerId, i: int) -> float:
         """PgQueuer's own dequeue of one job, then its log of the job as done (its QueueManager
@@ -253,9 +282,13 @@ async def measure(url: str, server: subprocess.Popen[bytes], a: argparse.Namespa
                 raise RuntimeError(f"the server exited with {server.returncode}")
             await asyncio.sleep(0.1)
         small_job, held_job, big_job, pool_job = await b.setup(db)
+        # Untimed: the servers' connection pools and prepared statements, and the checkpoint
+        # after the bulk insert, would otherwise all land on the first timed run.
+        await b.timed(a.volunteers, partial(b.claim, held_job), WARM_UP_SECONDS)
         small = await b.timed(a.volunteers, partial(b.claim, small_job))
         big = await b.timed(a.volunteers, partial(b.claim, big_job))
         health = await b.timed(a.volunteers, b.health, a.seconds / 2)
+        alone = await b.timed(a.volunteers, partial(b.claim_only, big_job), a.seconds / 2)
         blocker = await asyncpg.connect(url)
         try:
             async with blocker.transaction():  # its snapshot keeps every dead row alive
@@ -267,6 +300,7 @@ async def measure(url: str, server: subprocess.Popen[bytes], a: argparse.Namespa
             await blocker.close()
         await asyncio.to_thread(stop, server)  # the direct runs get the machine to themselves
         ours = await b.timed(a.workers, partial(b.direct, pool_job))
+        ours_alone = await b.timed(a.workers, partial(b.direct_claim_only, pool_job), a.seconds / 2)
         await engine.dispose()  # PostgreSQL allows 100 connections: ours go, PgQueuer's come
         connections = [await asyncpg.connect(url) for _ in range(a.workers)]
         try:
@@ -275,7 +309,9 @@ async def measure(url: str, server: subprocess.Popen[bytes], a: argparse.Namespa
             n = a.direct_tasks
             await b.queries[0].enqueue([ENTRYPOINT] * n, [None] * n, [0] * n)
             await db.execute("VACUUM (ANALYZE) pgqueuer")
-            theirs = await b.timed(a.workers, partial(b.dequeue, QueueManagerId(uuid.uuid4())))
+            manager = QueueManagerId(uuid.uuid4())
+            theirs = await b.timed(a.workers, partial(b.dequeue, manager))
+            theirs_alone = await b.timed(a.workers, partial(b.dequeue_only, manager), a.seconds / 2)
         finally:
             await asyncio.gather(*(c.close() for c in connections))
     finally:
@@ -288,14 +324,22 @@ async def measure(url: str, server: subprocess.Popen[bytes], a: argparse.Namespa
         (f"direct claim+submit/s, {w} workers, {a.direct_tasks:,} tasks", f"{ours.rate:.0f}"),
         (f"PgQueuer dequeue+log/s, {w} workers, as many jobs", f"{theirs.rate:.0f}"),
         ratio("ours / PgQueuer", ours.rate / theirs.rate, 1.5),
+        (
+            "  direct claim alone/s, PgQueuer dequeue alone/s",
+            f"{ours_alone.rate:.0f}, "
+            f"{theirs_alone.rate:.0f}  (ratio {ours_alone.rate / theirs_alone.rate:.2f})",
+        ),
         (f"GET /health/s, {v} clients", f"{health.rate:.0f}"),
         ratio("claim rate / health rate", small.rate / health.rate, 0.5),
+        (f"  HTTP claims alone/s, {n2}-task job", alone.claims()),
+        ("  claim alone / health", f"{alone.rate / health.rate:.2f}"),
         (f"HTTP claims/s, {n1}-task job, a transaction held open", held.claims()),
         ratio("claim rate held open / unblocked", held.rate / small.rate, 0.8),
         *((f"  n_dead_tup {t}: start -> end", f"{dead[0][t]} -> {dead[1][t]}") for t in dead[0]),
     ]
-    runs = {"small": small, "big": big, "health": health, "held": held, "direct": ours}
-    for name, run in (runs | {"pgqueuer": theirs}).items():
+    runs = {"small": small, "big": big, "health": health, "claim alone": alone, "held": held}
+    runs |= {"direct": ours, "direct alone": ours_alone}
+    for name, run in (runs | {"pgqueuer": theirs, "pgqueuer alone": theirs_alone}).items():
         rows.append((f"CPU % in the {name} run: server, postgres, client", run.cpu))
         rows += [(f"  errors in the {name} run", str(dict(run.errors)))] if run.errors else []
     return rows

@@ -11,7 +11,7 @@ from tasks_service import metrics
 from tasks_service.db import models as m
 from tasks_service.pagination import Cursor, Limit, decode_cursor, next_cursor
 from tasks_service.queue import listings, schemas, services
-from tasks_service.queue.task_view import seconds_left, task_view
+from tasks_service.queue.task_view import seconds_left
 from tasks_service.ratelimit import rate_limited
 from tasks_service.settings import Settings
 
@@ -48,12 +48,11 @@ class QueueController(Controller):
             metrics.CLAIMS.labels(outcome="empty").inc()
             return Response(None, status_code=HTTP_204_NO_CONTENT)
         metrics.CLAIMS.labels(outcome="leased").inc()
-        assignment, task, job = claimed
         body = schemas.Claim(
-            assignment_id=assignment.id,
-            lease_expires_at=assignment.expires_at,
-            lease_seconds_left=seconds_left(assignment.expires_at),
-            task=await task_view(db_session, task, job),
+            assignment_id=claimed.assignment_id,
+            lease_expires_at=claimed.expires_at,
+            lease_seconds_left=seconds_left(claimed.expires_at),
+            task=claimed.task,
         )
         return Response(body)
 

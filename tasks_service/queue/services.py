@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, exists, func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasks_service.background import outbox
@@ -14,26 +15,21 @@ from tasks_service.db import models as m
 from tasks_service.errors import Conflict, Forbidden, Invalid, NotFound
 from tasks_service.jobs import services as jobs
 from tasks_service.projects import services as projects
-from tasks_service.queue.schemas import Answer
+from tasks_service.queue import claim_sql, selection
+from tasks_service.queue.schemas import Answer, TaskView
+from tasks_service.queue.task_view import compose, task_view
 from tasks_service.settings import Settings
 
-CLAIM_ATTEMPTS = 3
-CANDIDATE_JOBS = 50  # jobs tried per claim, best first
+CLAIM_ATTEMPTS = 3  # SQLite: a pick taken meanwhile is tried again
 ACTIVITY_RESOLUTION = timedelta(minutes=1)
+BIGINT = range(-(2**63), 2**63)  # ids outside it name nothing (and asyncpg cannot send them)
 
 
-def primary_languages(account: m.Account) -> list[str]:
-    return sorted({code.split("-")[0] for code in account.languages})
-
-
-def _job_eligible(account: m.Account) -> list[ColumnElement[bool]]:
-    """Which jobs may give this volunteer work: DESIGN.md's queue conditions on the job."""
-    return [
-        m.Job.status == m.JobStatus.OPEN,
-        m.Job.min_level <= account.level,
-        m.Job.work_language.in_(primary_languages(account)),
-        projects.visible_to(account),
-    ]
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    assignment_id: int
+    expires_at: datetime
+    task: TaskView
 
 
 async def open_leases(session: AsyncSession, account_id: int, now: datetime) -> int:
@@ -45,6 +41,12 @@ async def open_leases(session: AsyncSession, account_id: int, now: datetime) -> 
     return int(await session.scalar(stmt) or 0)
 
 
+def _cap_reached(settings: Settings) -> Conflict:
+    return Conflict(
+        f"you already hold {settings.max_open_leases} open leases; submit or release one first"
+    )
+
+
 async def claim(
     session: AsyncSession,
     settings: Settings,
@@ -52,18 +54,30 @@ async def claim(
     *,
     job_id: int | None = None,
     project_id: int | None = None,
-) -> tuple[m.Assignment, m.Task, m.Job] | None:
+) -> Claimed | None:
     """Lease the best eligible task to ``account``, or return None when nothing fits now."""
     now = m.utcnow()
-    # Lock the volunteer's row: two claims sent at once by one volunteer would otherwise both
-    # pass the open-lease cap below.
-    await session.execute(
-        select(m.Account.id).where(m.Account.id == account.id).with_for_update(key_share=True)
-    )
-    if await open_leases(session, account.id, now) >= settings.max_open_leases:
-        raise Conflict(
-            f"you already hold {settings.max_open_leases} open leases; submit or release one first"
+    if job_id is not None and job_id not in BIGINT:
+        raise NotFound(f"no job {job_id}")
+    if project_id is not None and project_id not in BIGINT:
+        raise NotFound(f"no project {project_id}")
+    if session.get_bind().dialect.name == "postgresql":
+        row = await claim_sql.claim(
+            session, account, now, settings.max_open_leases, job_id, project_id
         )
+        if row.assignment_id is not None:
+            return Claimed(row.assignment_id, row.expires_at, compose(row, row, row.neighbours))
+        if row.held >= settings.max_open_leases:
+            raise _cap_reached(settings)
+        await _check_scope(session, account, job_id, project_id)
+        return None
+    return await _claim_step_by_step(session, settings, account, now, job_id, project_id)
+
+
+async def _check_scope(
+    session: AsyncSession, account: m.Account, job_id: int | None, project_id: int | None
+) -> list[ColumnElement[bool]]:
+    """404 for a job or project the volunteer may not see; the scope's filters otherwise."""
     scope: list[ColumnElement[bool]] = []
     if job_id is not None:
         await jobs.get_visible(session, account, job_id)
@@ -71,8 +85,28 @@ async def claim(
     if project_id is not None:
         await projects.get_visible(session, account, project_id)
         scope.append(m.Job.project_id == project_id)
+    return scope
+
+
+async def _claim_step_by_step(
+    session: AsyncSession,
+    settings: Settings,
+    account: m.Account,
+    now: datetime,
+    job_id: int | None,
+    project_id: int | None,
+) -> Claimed | None:
+    # Lock the volunteer's row: two claims sent at once by one volunteer would otherwise both
+    # pass the open-lease cap (counted after this, in a later snapshot). SQLite takes its write
+    # lock at BEGIN, so this only matters for the same code on another database.
+    await session.execute(
+        select(m.Account.id).where(m.Account.id == account.id).with_for_update(key_share=True)
+    )
+    if await open_leases(session, account.id, now) >= settings.max_open_leases:
+        raise _cap_reached(settings)
+    scope = await _check_scope(session, account, job_id, project_id)
     for _ in range(CLAIM_ATTEMPTS):
-        task_id = await _pick(session, account, scope)
+        task_id = await selection.pick(session, account, scope)
         if task_id is None:
             return None
         taken = await session.execute(
@@ -98,64 +132,7 @@ async def claim(
     session.add(assignment)
     _touch(account, now)
     await session.flush()
-    return assignment, task, job
-
-
-async def _pick(
-    session: AsyncSession, account: m.Account, scope: list[ColumnElement[bool]]
-) -> int | None:
-    """The task to lease: the continuation of the volunteer's last unit if it is free, else the
-    first claimable task of the best job, found through the claimable index job by job, so
-    the cost depends on the number of jobs tried, not on the size of the backlog."""
-    last = (
-        await session.execute(
-            select(m.Task.job_id, m.Task.seq)
-            .join(m.Assignment, m.Assignment.task_id == m.Task.id)
-            .where(m.Assignment.account_id == account.id)
-            .order_by(m.Assignment.id.desc())
-            .limit(1)
-        )
-    ).first()
-    jobs = (
-        await session.execute(
-            select(m.Job.id, m.Job.ordering)
-            .join(m.Project, m.Project.id == m.Job.project_id)
-            .where(*_job_eligible(account), *scope)
-            .order_by(m.Job.priority.desc(), m.Project.priority.desc(), m.Job.id)
-            .limit(CANDIDATE_JOBS)
-        )
-    ).all()
-    orderings = dict(jobs)
-    if last is not None and last[0] in orderings:
-        follow = _task_query(account, last[0]).where(m.Task.seq == last[1] + 1)
-        if (task_id := await session.scalar(follow)) is not None:
-            return task_id
-    for job_id, ordering in jobs:
-        # Depth-first: fewest free slots first, so tasks near done get their last answers.
-        slots = m.Task.open_slots.desc() if ordering == "breadth_first" else m.Task.open_slots
-        found = await session.scalar(_task_query(account, job_id).order_by(slots, m.Task.seq))
-        if found is not None:
-            return found
-    return None
-
-
-def _task_query(account: m.Account, job_id: int) -> Select[int]:
-    already_had = exists().where(
-        m.Assignment.task_id == m.Task.id, m.Assignment.account_id == account.id
-    )
-    return (
-        select(m.Task.id)
-        .where(
-            m.Task.job_id == job_id,
-            m.Task.state == m.TaskState.OPEN,
-            m.Task.open_slots > 0,
-            ~already_had,
-        )
-        .limit(1)
-        # SKIP LOCKED: concurrent claimers each take a different task instead of queueing on
-        # (or double-leasing) the same row.
-        .with_for_update(skip_locked=True, key_share=True)
-    )
+    return Claimed(assignment.id, assignment.expires_at, await task_view(session, task, job))
 
 
 def _touch(account: m.Account, now: datetime) -> None:
@@ -177,6 +154,27 @@ async def _own_assignment(
     return assignment
 
 
+async def _own_lease(
+    session: AsyncSession, account: m.Account, assignment_id: int
+) -> tuple[m.Assignment, m.Task, m.Job]:
+    """The lease with its task and job, in one round trip; as ``_own_assignment`` locks the
+    lease, the task is locked too: a claim, settle or reaper changing its slots waits."""
+    row = (
+        await session.execute(
+            select(m.Assignment, m.Task, m.Job)
+            .join(m.Task, m.Task.id == m.Assignment.task_id)
+            .join(m.Job, m.Job.id == m.Assignment.job_id)
+            .where(m.Assignment.id == assignment_id)
+            .with_for_update(of=[m.Assignment, m.Task], key_share=True)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no assignment {assignment_id}")
+    if row[0].account_id != account.id:
+        raise Forbidden(f"assignment {assignment_id} is not yours")
+    return row[0], row[1], row[2]
+
+
 async def submit(
     session: AsyncSession,
     account: m.Account,
@@ -185,7 +183,7 @@ async def submit(
     idempotency_key: str | None,
 ) -> m.Submission:
     """Take an answer; a late one is still taken while the task needs an answer."""
-    assignment = await _own_assignment(session, account, assignment_id)
+    assignment, task, job = await _own_lease(session, account, assignment_id)
     if idempotency_key:
         earlier = (
             await session.scalars(
@@ -203,9 +201,6 @@ async def submit(
         raise Conflict(f"assignment {assignment_id} was already submitted")
     if assignment.state == m.AssignmentState.RELEASED:
         raise Conflict(f"assignment {assignment_id} was released or its job cancelled")
-    task = await session.get(m.Task, assignment.task_id, with_for_update={"key_share": True})
-    job = await session.get(m.Job, assignment.job_id)
-    assert task is not None and job is not None
     if job.status != m.JobStatus.OPEN or task.state == m.TaskState.CANCELLED:
         raise Conflict(f"job {job.id} is {job.status}; it takes no more answers")
     results = run_checks(task, job, answer)

@@ -46,14 +46,15 @@ def level_progress(me: account_schemas.Profile, settings: Settings) -> float:
 
 async def _claim_next(
     session: AsyncSession, settings: Settings, account: m.Account, job_id: int | None = None
-) -> m.Assignment | None:
-    """A task for the account; a refusal (too many leases) rolls back only the attempt."""
+) -> int | None:
+    """The assignment id of a task for the account; a refusal (too many leases) rolls back
+    only the attempt."""
     try:
         async with session.begin_nested():
             claimed = await services.claim(session, settings, account, job_id=job_id)
     except Conflict:
         return None
-    return claimed[0] if claimed else None
+    return claimed.assignment_id if claimed else None
 
 
 class VolunteerPages(Controller):
@@ -93,8 +94,8 @@ class VolunteerPages(Controller):
         ):
             if held.lease_seconds_left > 0:
                 return go(f"/tasks/{held.assignment_id}")
-        assignment = await _claim_next(db_session, settings, account)
-        return go(f"/tasks/{assignment.id}" if assignment else "/?msg=no-task")
+        assignment_id = await _claim_next(db_session, settings, account)
+        return go(f"/tasks/{assignment_id}" if assignment_id else "/?msg=no-task")
 
     @get("/tasks/{assignment_id:int}")
     async def task_page(
@@ -163,7 +164,7 @@ class VolunteerPages(Controller):
         except Conflict:
             return go("/?msg=closed")
         following = await _claim_next(db_session, settings, account)
-        return go(f"/tasks/{following.id}?msg=submitted" if following else "/?msg=submitted-last")
+        return go(f"/tasks/{following}?msg=submitted" if following else "/?msg=submitted-last")
 
     @post("/tasks/{assignment_id:int}/skip")
     async def skip(
@@ -181,7 +182,7 @@ class VolunteerPages(Controller):
         except Conflict:
             return go("/?msg=expired")
         following = await _claim_next(db_session, settings, account)
-        return go(f"/tasks/{following.id}?msg=skipped" if following else "/?msg=skipped-last")
+        return go(f"/tasks/{following}?msg=skipped" if following else "/?msg=skipped-last")
 
     @post("/tasks/{assignment_id:int}/extend", status_code=HTTP_200_OK)
     async def extend(

@@ -23,6 +23,9 @@ class Assignment(Base):
     __table_args__ = (
         UniqueConstraint("task_id", "account_id"),
         Index("ix_assignments_account_id_state", "account_id", "state"),
+        # A volunteer's leases in one job, newest last: the last unit they finished there
+        # (continuity) and how many of their claims were gold (gold mixing).
+        Index("ix_assignments_account_id_job_id", "account_id", "job_id", "id"),
         Index(
             "ix_assignments_active_expiry",
             "expires_at",
