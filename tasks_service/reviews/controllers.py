@@ -62,6 +62,14 @@ class ReviewController(Controller):
             review_id=review.id, submission_id=review.submission_id, verdict=review.verdict
         )
 
+    @post(
+        "/review-assignments/{lease_id:int}/release",
+        status_code=HTTP_204_NO_CONTENT,
+        opt={"problems": (403, 409)},
+    )
+    async def release(self, lease_id: int, account: m.Account, db_session: AsyncSession) -> None:
+        await services.release(db_session, account, lease_id)
+
 
 class DecisionController(Controller):
     """Changing decisions after the fact: owner overrides, co-creators' corrections, the log."""

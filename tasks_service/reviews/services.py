@@ -186,6 +186,19 @@ async def record_verdict(
     return review
 
 
+async def release(session: AsyncSession, account: m.Account, lease_id: int) -> None:
+    """Give a review back unreviewed: the task is free for the next reviewer at once."""
+    # Locked like a verdict: a verdict and a give-back on the same lease never both land.
+    lease = await session.get(m.ReviewAssignment, lease_id, with_for_update={"key_share": True})
+    if lease is None:
+        raise NotFound(f"no review assignment {lease_id}")
+    if lease.reviewer_id != account.id:
+        raise Forbidden(f"review assignment {lease_id} is not yours")
+    if lease.state != m.ReviewAssignmentState.ACTIVE or lease.expires_at <= m.utcnow():
+        raise Conflict(f"review assignment {lease_id} is no longer open")
+    lease.state = m.ReviewAssignmentState.RELEASED
+
+
 async def _check_edit(
     session: AsyncSession, submission: m.Submission, data: schemas.VerdictCreate
 ) -> None:

@@ -26,6 +26,7 @@ NOTICES = {
     "closed": "That task no longer takes answers.",
     "reviewed": "Verdict recorded. Here is the next answer to review.",
     "reviewed-last": "Verdict recorded. Nothing else is waiting for review.",
+    "given-back": "Given back unreviewed; another reviewer can take it now.",
     "no-review": "Nothing is waiting for your review right now.",
     "saved": "Saved.",
     "signed-out": "You are signed out.",

@@ -162,6 +162,20 @@ class ReviewPages(Controller):
         lease = await _claim_next(db_session, settings, account)
         return go(f"/review/{lease.id}?msg=reviewed" if lease else "/review?msg=reviewed-last")
 
+    @post("/review/{lease_id:int}/release")
+    async def give_back(
+        self, request: Req, lease_id: int, viewer: m.Account | None, db_session: AsyncSession
+    ) -> Redirect:
+        """Back to the review start page, not straight to the next claim: that could hand
+        the same task back at once."""
+        account = signed_in(request, viewer)
+        try:
+            async with db_session.begin_nested():
+                await services.release(db_session, account, lease_id)
+        except Conflict:
+            return go("/review?msg=no-review")
+        return go("/review?msg=given-back")
+
 
 def _edited(form: dict[str, Any]) -> str | list[str] | None:
     """The corrected text: one field, or ``text_0``, ``text_1``, ... for a plural."""

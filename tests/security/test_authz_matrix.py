@@ -78,6 +78,7 @@ MATRIX: dict[tuple[str, str], Probe] = {
     ("POST", "/review-assignments/{lease_id}/verdict"): Probe(
         ("review_assignment",), json={"submission_id": "submission", "verdict": "approve"}
     ),
+    ("POST", "/review-assignments/{lease_id}/release"): Probe(("review_assignment",)),
     # Owners (and admins) override; the public job's task is visible, so that one is a 403.
     ("POST", "/tasks/{task_id}/override"): Probe(
         ("private_task", "public_task"), json={"reason": "mine now", "answer": "Le mien."}
@@ -118,6 +119,7 @@ WEB_MATRIX: dict[tuple[str, str], Probe | tuple[Probe, ...]] = {
     ("POST", "web:/review/{lease_id}/verdict"): Probe(
         ("review_assignment",), form={"submission_id": "submission", "verdict": "approve"}
     ),
+    ("POST", "web:/review/{lease_id}/release"): Probe(("review_assignment",)),
 }
 PUBLIC_BY_DESIGN = {
     ("GET", "/contributors/{username}"): "public profiles (API.md, credit and levels)",

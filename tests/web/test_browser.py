@@ -154,6 +154,30 @@ async def source_of(page: Page) -> str:
     return await page.locator("#source").inner_text()
 
 
+async def open_from_the_phone_menu(page: Page, link: str) -> None:
+    """The header's menu by keyboard (Enter opens, Esc closes and gives the focus back), then
+    by tap, and the link in it; the header stays one line high on a phone."""
+    menu = page.get_by_role("button", name="Menu")
+    item = page.get_by_role("link", name=link, exact=True)
+    await expect(menu).to_have_attribute("aria-expanded", "false")
+    await expect(item).to_be_hidden()
+    await menu.focus()
+    await page.keyboard.press("Enter")
+    await expect(menu).to_have_attribute("aria-expanded", "true")
+    await expect(item).to_be_visible()
+    await page.keyboard.press("Escape")
+    await expect(menu).to_have_attribute("aria-expanded", "false")
+    await expect(menu).to_be_focused()
+    await expect(item).to_be_hidden()
+    await menu.tap()
+    await expect(item).to_be_visible()
+    await shoot(page, "menu-open")
+    await item.tap()
+    header = await page.locator("header.top").bounding_box()
+    assert header is not None and header["height"] <= 48, header
+    await expect(page.get_by_role("button", name="Next task")).to_be_visible()
+
+
 async def review_everything(
     owner: Page, *, reject_containing: str | None = None, keys: bool = False
 ) -> int:
@@ -176,6 +200,7 @@ async def review_everything(
             await expect(reason).to_be_focused()
             await owner.keyboard.type(REASON)  # "a", "r", "e" typed here stay text
             await expect(reason).to_have_value(REASON)
+            await shoot(owner, "review-reject-open")  # the toggle's marker turned down
             await owner.keyboard.press("Control+Enter")
         elif keys:
             keys = False  # once is enough
@@ -265,11 +290,19 @@ async def test_owner_volunteers_and_reviewer_in_a_real_browser(
     await wim.get_by_role("button", name="Submit").click()
     await expect(wim.get_by_role("status")).to_contain_text("Nothing else fits you")
 
+    # The owner takes a review and gives it back unreviewed; it waits for the next reviewer.
+    await owner.goto("/review")
+    await owner.get_by_role("button", name="Review next answer").click()
+    await expect(owner).to_have_url(re.compile(r"/review/\d+$"))
+    await owner.get_by_role("button", name="Give back").click()
+    await expect(owner.get_by_role("status")).to_contain_text("Given back unreviewed")
+    await expect(owner.get_by_role("button", name="Menu")).to_be_hidden()  # full nav here
+
     # The owner reviews: approves two, rejects Vera's last answer with a reason.
     assert await review_everything(owner, reject_containing="Thanks", keys=True) == 3
 
     # Vera sees the outcome and the reason.
-    await vera.get_by_role("link", name="My answers", exact=True).click()
+    await open_from_the_phone_menu(vera, "My answers")
     rejected = vera.locator("li.submission", has_text="rejected")
     await expect(rejected).to_contain_text(REASON)
     await expect(rejected).to_contain_text("<script>window.pwned = 1</script>")

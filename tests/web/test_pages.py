@@ -318,6 +318,33 @@ async def test_review_needs_a_reason_to_reject_and_shows_differences(
     assert approved.headers["location"] == "/review?msg=reviewed-last"
 
 
+async def test_a_reviewer_gives_a_review_back_from_the_page(api: Api, people: People) -> None:
+    job_id = await _owner_with_job(api, b"Good morning.\n", reviews_required=1)
+    author = await api.register("kat")
+    claim = (await api.claim(author, job_id=job_id)).json()
+    assert (await api.submit(author, claim["assignment_id"], "Bonjour.")).status_code == 201
+    reviewer = people()
+    token = await api.client.post(
+        f"{API}/auth/tokens", json={"username": "owner", "password": PASSWORD}
+    )
+    reviewer.client.cookies.set("ts_session", token.json()["token"])
+    lease_path = (await reviewer.post("/review/next")).headers["location"]
+    page = await reviewer.get(lease_path)
+    assert f'action="{lease_path}/release"' in page.text
+    assert 'aria-describedby="give-back-help"' in page.text
+    given = await reviewer.post(lease_path + "/release")
+    assert given.status_code == 303
+    assert given.headers["location"] == "/review?msg=given-back"
+    start = await reviewer.get(given.headers["location"])
+    assert "Given back unreviewed" in start.text
+    # The page is gone with the lease; giving it back twice just says nothing is waiting.
+    assert (await reviewer.get(lease_path)).headers["location"] == "/review?msg=no-review"
+    again = await reviewer.post(lease_path + "/release")
+    assert again.headers["location"] == "/review?msg=no-review"
+    # The answer waits for the next reviewer: the owner may take it straight back.
+    assert (await reviewer.post("/review/next")).headers["location"].startswith("/review/")
+
+
 async def test_owner_pages_upload_job_page_downloads_and_cancel(api: Api, people: People) -> None:
     mo = people()
     await mo.sign_up("moe")
@@ -559,3 +586,20 @@ async def test_job_page_while_splitting_shows_the_upload_size_and_time_then_the_
     failed = await owner.get(f"/jobs/{job_id}")
     assert "data-split-since" not in failed.text
     assert 'role="alert">the file has more than 2 units' in failed.text
+
+
+async def test_the_header_keeps_next_task_in_reach_and_folds_the_rest(
+    api: Api, people: People
+) -> None:
+    menu = 'aria-expanded="false" aria-controls="main-nav"'
+    visitor = people()
+    landing = await visitor.get("/")
+    assert menu in landing.text and 'id="main-nav"' in landing.text
+    assert '<a class="quick phone-only" href="/signin">Sign in</a>' in landing.text
+    ana = people()
+    await ana.sign_up("ana")
+    profile = await ana.get("/profile")
+    assert menu in profile.text
+    assert profile.text.count('action="/tasks/next"') == 1  # the header's
+    # Home and the task page have their own button: the header does not repeat it.
+    assert (await ana.get("/")).text.count('action="/tasks/next"') == 1

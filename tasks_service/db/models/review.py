@@ -13,6 +13,7 @@ class ReviewAssignmentState(StrEnum):
     ACTIVE = "active"
     DONE = "done"
     EXPIRED = "expired"
+    RELEASED = "released"  # given back by the reviewer before a verdict
 
 
 class Verdict(StrEnum):

@@ -11,6 +11,30 @@
     });
   }
 
+  // Phone menu: the button folds the navigation away (CSS folds it only on narrow screens).
+  // Esc closes it and gives focus back to the button; so does a tap anywhere else.
+  var header = document.querySelector("[data-menu]");
+  var menuButton = header && header.querySelector("[data-menu-toggle]");
+  if (menuButton) {
+    header.classList.add("js-menu");
+    var setMenu = function (open) {
+      menuButton.setAttribute("aria-expanded", String(open));
+      header.classList.toggle("menu-open", open);
+    };
+    var menuOpen = function () { return menuButton.getAttribute("aria-expanded") === "true"; };
+    menuButton.addEventListener("click", function () { setMenu(!menuOpen()); });
+    header.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape" || !menuOpen()) return;
+      event.preventDefault();
+      event.stopPropagation();  // not also the task page's Esc (skip)
+      setMenu(false);
+      menuButton.focus();
+    });
+    document.addEventListener("click", function (event) {
+      if (menuOpen() && !header.contains(event.target)) setMenu(false);
+    });
+  }
+
   // Lease countdown; typing extends the lease, at most every 20 s (more often on short leases).
   var lease = document.querySelector("[data-lease]");
   if (lease) {
