@@ -163,7 +163,18 @@ def _is_unavailable(exc: DBAPIError) -> bool:
     connections); SQLSTATE classes 08, 53 and 57 are connection, resources and shutdown."""
     if isinstance(exc, OperationalError) or exc.connection_invalidated or exc.statement is None:
         return True
+    if _caused_by(exc, "InternalClientError"):  # asyncpg: the connection is in a broken state
+        return True
     return _sqlstate(exc)[:2] in ("08", "53", "57")
+
+
+def _caused_by(exc: DBAPIError, name: str) -> bool:
+    cause: BaseException | None = exc.orig
+    while cause is not None:
+        if type(cause).__name__ == name:
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def _sqlstate(exc: DBAPIError) -> str:

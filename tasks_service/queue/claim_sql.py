@@ -17,11 +17,15 @@ locked in them.
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+import asyncpg
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from tasks_service.db import models as m
 from tasks_service.queue import gold
@@ -195,12 +199,13 @@ async def claim(
     the ORM the same two statements cost the client three times the CPU (parameter and result
     processing), which on this hot path is most of a claim's cost.
     """
-    connection = await (await session.connection()).get_raw_connection()
-    driver = connection.driver_connection
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
     assert driver is not None
     # Lock the volunteer's row: two claims sent at once by one volunteer would otherwise both
     # pass the open-lease cap, which CLAIM counts in its own, later snapshot.
-    await driver.execute(LOCK_VOLUNTEER, account.id)
+    async with _as_sqlalchemy_errors(connection, LOCK_VOLUNTEER):
+        await driver.execute(LOCK_VOLUNTEER, account.id)
     values = {
         "me": account.id,
         "now": now,
@@ -211,5 +216,29 @@ async def claim(
         "project_id": project_id,
         "cap": cap,
     }
-    row = await driver.fetchrow(CLAIM, *(values[name] for name in PARAMETERS))
+    async with _as_sqlalchemy_errors(connection, CLAIM):
+        row = await driver.fetchrow(CLAIM, *(values[name] for name in PARAMETERS))
     return SimpleNamespace(**row)
+
+
+# The connection is gone or in a state no statement can follow (asyncpg's own words).
+LOST_CONNECTION = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+)
+
+
+@asynccontextmanager
+async def _as_sqlalchemy_errors(connection: AsyncConnection, statement: str) -> AsyncIterator[None]:
+    """The driver's errors as SQLAlchemy's, so the service answers them as it answers the
+    ORM's: a lost connection is a 503 to retry, not a 500. SQLAlchemy did not see the
+    connection die, so it is told, or the request's rollback would fail on it."""
+    try:
+        yield
+    except LOST_CONNECTION as exc:
+        await connection.invalidate(exc)
+        raise OperationalError(statement, None, exc) from exc
+    except asyncpg.PostgresError as exc:
+        raise DBAPIError(statement, None, exc) from exc

@@ -27,6 +27,7 @@ def paginated_paths() -> list[str]:
 
 def test_the_list_endpoints_are_all_found() -> None:
     assert paginated_paths() == [
+        "/jobs/{job_id}/audit",
         "/jobs/{job_id}/tasks",
         "/leaderboard",
         "/me/assignments",
