@@ -66,11 +66,11 @@ class Case:
     fired: frozenset[str] = field(default_factory=frozenset)
 
 
-def catalogues() -> dict[str, dict[str, str]]:
+def catalogues(languages: tuple[str, ...] = LANGUAGES) -> dict[str, dict[str, str]]:
     """msgid -> language -> msgstr, the first translation found of each message."""
     found: dict[str, dict[str, str]] = defaultdict(dict)
     for root in LOCALE_DIRS:
-        for language in LANGUAGES:
+        for language in languages:
             for path in sorted(glob.glob(f"{root}/{language}/LC_MESSAGES/*.mo")):
                 if Path(path).name.startswith("iso"):
                     continue
