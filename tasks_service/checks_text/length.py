@@ -7,7 +7,8 @@ as a short message's translation varies more, so the lower bound (the one that c
 is measured per source width from English. An answer a little above that bound is still
 called cut off when it shows where it was cut: it ends in part of one of the source's names
 (``makef`` for ``makefile``, ``%`` for ``%d``), leaves a bracket open, ends a sentence
-without its punctuation, or lost a variable.
+without its punctuation, ends in a particle that leads to a next word (Japanese を, Chinese
+的), or lost a variable.
 """
 
 from __future__ import annotations
@@ -86,6 +87,12 @@ _NAME = re.compile(r"[A-Za-z0-9_%$][A-Za-z0-9_.+\-$%]*")
 _OPENING, _CLOSING = "([{（「«“『【", ")]}）」»”』】"
 _SENTENCE_END = frozenset(".!?")
 _ANY_END = frozenset(".!?:;…。！？：；।۔؟") | set(_CLOSING) | {'"', "'"}
+# Particles that join what comes before to a word after: Japanese case and topic particles,
+# Chinese 的 (of), 和 与 或 (and, or), 将 被 把 从 (object, passive, from). Inside a faithful
+# translation they are common (を, の and で are each 2 % of the catalogues' Japanese text, 的
+# 2.6 % of the Chinese), at its end rare (0.3 % of Chinese messages end in 的, the others
+# under 0.1 %): an answer ending in one stops before the word it was about to name.
+_JOINING_END = frozenset("をがでのはにもとへ的和与或将被把从")
 
 
 def is_han(character: str) -> bool:
@@ -144,8 +151,8 @@ def shortest(source: str | None, target: str | None, source_width: float) -> flo
 
 def cut_signs(source: str, text: str) -> bool:
     """Whether ``text`` shows where it was cut: a name half written, a bracket left open, a
-    sentence without its end (in any script's punctuation), or fewer variables than the
-    source."""
+    sentence without its end (in any script's punctuation), a last word joining to one that
+    is not there, or fewer variables than the source."""
     names = set(_NAME.findall(source)) | {p.token for p in find_placeholders(source)}
     tail = _NAME.findall(text.rstrip()[-40:])
     last = tail[-1] if tail and text.rstrip().endswith(tail[-1]) else None
@@ -155,6 +162,8 @@ def cut_signs(source: str, text: str) -> bool:
     if balanced and sum(map(text.count, _OPENING)) > sum(map(text.count, _CLOSING)):
         return True
     if source.rstrip()[-1:] in _SENTENCE_END and text.rstrip()[-1:] not in _ANY_END:
+        return True
+    if text.rstrip()[-1:] in _JOINING_END:
         return True
     # Fewer variables, not different ones: ``%2$s … %1$d`` keeps ``%d … %s`` in a new order.
     return len(find_placeholders(text)) < len(find_placeholders(source))

@@ -275,6 +275,10 @@ def test_names_and_two_script_languages_are_not_another_language(
         ("Failed to remake makefile '%s'.", "Impossible de refaire le makefile « %s ».", False),
         ("Cameroon (Dvorak, intl.)", "Cameroun (Dvorak, intl.)", False),
         ('column %d of "%s" does not exist', '"%2$s" 的列 %1$d 不存在', False),  # reordered
+        ("expected JSON array", "JSON配列を", True),  # a particle with no word after it
+        ("expected JSON array", "JSON配列が必要です", False),
+        ("3rd level of Left Win", "第三层的", True),
+        ("3rd level of Left Win", "第三层左 Win 键", False),
     ],
 )
 def test_cut_signs(source: str, answer: str, cut: bool) -> None:
@@ -298,7 +302,7 @@ def test_width_counts_each_script_by_the_text_it_carries() -> None:
         ("Missing Printer Driver", "プリンタードライバーがありません", "ja", False),
         ("set debug level", "デバッグ", "ja", True),
         ("set debug level", "デバッグレベルを設定", "ja", False),
-        ("expected JSON array", "JSON配列を", "ja", False),  # 60 %: a cut the ratio cannot see
+        ("expected JSON array", "JSON配列を", "ja", True),  # 60 %, but it ends in a particle
         ("expected JSON array", "JSON 配列が必要です", "ja", False),
         ("invalid combination of date conventions", "不正な暦法の組み合わせ", "ja", False),
         # A terse Chinese answer of few, dense characters is no longer taken for a cut one.
