@@ -274,15 +274,52 @@ def test_names_and_two_script_languages_are_not_another_language(
         ("You must provide at least one PID.", "您必须至少提供一个 PID。", False),
         ("Failed to remake makefile '%s'.", "Impossible de refaire le makefile « %s ».", False),
         ("Cameroon (Dvorak, intl.)", "Cameroun (Dvorak, intl.)", False),
+        ('column %d of "%s" does not exist', '"%2$s" 的列 %1$d 不存在', False),  # reordered
+        ("expected JSON array", "JSON配列を", True),  # a particle with no word after it
+        ("expected JSON array", "JSON配列が必要です", False),
+        ("3rd level of Left Win", "第三层的", True),
+        ("3rd level of Left Win", "第三层左 Win 键", False),
     ],
 )
 def test_cut_signs(source: str, answer: str, cut: bool) -> None:
     assert length.cut_signs(source, answer) is cut
 
 
+def test_width_counts_each_script_by_the_text_it_carries() -> None:
+    assert length.width("file") == 4
+    assert length.width("文件") == 2 * length.HAN_WIDTH
+    assert length.width("ファイル") == 4 * length.KANA_WIDTH
+    assert length.width("파일") == 4  # Hangul and other wide characters: two each
+    assert length.width("。") == 2
+
+
+@pytest.mark.parametrize(
+    ("source", "answer", "target", "warns"),
+    [
+        # Short Japanese answers cut with no sign: many kana, so they looked long enough when
+        # every wide character counted two, while a kanji-rich faithful answer looked short.
+        ("Missing Printer Driver", "プリンタードラ", "ja", True),
+        ("Missing Printer Driver", "プリンタードライバーがありません", "ja", False),
+        ("set debug level", "デバッグ", "ja", True),
+        ("set debug level", "デバッグレベルを設定", "ja", False),
+        ("expected JSON array", "JSON配列を", "ja", True),  # 60 %, but it ends in a particle
+        ("expected JSON array", "JSON 配列が必要です", "ja", False),
+        ("invalid combination of date conventions", "不正な暦法の組み合わせ", "ja", False),
+        # A terse Chinese answer of few, dense characters is no longer taken for a cut one.
+        ("conditional utility statements are not implemented", "条件工具语句未实现", "zh", False),
+        ("conditional utility statements are not implemented", "条件工具", "zh", True),
+        ("Unvisited Link Color", "未访问的超", "zh", False),  # 75 %: a cut the ratio cannot see
+    ],
+)
+def test_length_ratio_reads_chinese_and_japanese_by_script(
+    source: str, answer: str, target: str, warns: bool
+) -> None:
+    assert ("length_ratio" in fired(task(source), answer, job(target))) is warns
+
+
 def test_an_answer_showing_its_cut_is_short_a_little_sooner() -> None:
     source = 'unrecognized compression option: "%s"'
-    # 41 % of the source's width: above the 37 % bound for Chinese, but it lost its variable.
+    # 58 % of the source's width: above the 55 % bound for Chinese, but it lost its variable.
     assert "length_ratio" in fired(task(source, "%s"), "无法识别的压缩", job("zh"))
     assert "length_ratio" not in fired(task(source, "%s"), "无法识别的压缩选项：“%s”", job("zh"))
 
