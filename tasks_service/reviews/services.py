@@ -129,16 +129,7 @@ async def claim(
     await session.flush()
     job = await session.get(m.Job, task.job_id)
     assert job is not None
-    pending = (
-        await session.scalars(
-            select(m.Submission)
-            .where(
-                m.Submission.task_id == task.id, m.Submission.status == m.SubmissionStatus.PENDING
-            )
-            .order_by(m.Submission.id)
-        )
-    ).all()
-    return lease, task, job, list(pending)
+    return lease, task, job, await pending_submissions(session, task.id)
 
 
 async def record_verdict(
@@ -210,3 +201,13 @@ async def _check_edit(
     errors = [r.message for r in run_checks(task, job, data.text) if r.level == "error"]
     if errors:
         raise Invalid("the edited text was refused: " + "; ".join(errors))
+
+
+async def pending_submissions(session: AsyncSession, task_id: int) -> list[m.Submission]:
+    """The task's answers still waiting for a verdict, oldest first."""
+    pending = await session.scalars(
+        select(m.Submission)
+        .where(m.Submission.task_id == task_id, m.Submission.status == m.SubmissionStatus.PENDING)
+        .order_by(m.Submission.id)
+    )
+    return list(pending.all())

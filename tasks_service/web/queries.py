@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tasks_service.db import models as m
 from tasks_service.errors import NotFound
 from tasks_service.projects.services import reviewable_by
+from tasks_service.reviews import services as reviews
 from tasks_service.reviews.services import may_review_any
 
 
@@ -37,16 +38,7 @@ async def own_review_lease(
     assert task is not None
     job = await session.get(m.Job, task.job_id)
     assert job is not None
-    pending = (
-        await session.scalars(
-            select(m.Submission)
-            .where(
-                m.Submission.task_id == task.id, m.Submission.status == m.SubmissionStatus.PENDING
-            )
-            .order_by(m.Submission.id)
-        )
-    ).all()
-    return lease, task, job, list(pending)
+    return lease, task, job, await reviews.pending_submissions(session, task.id)
 
 
 async def may_review(session: AsyncSession, account: m.Account) -> bool:
