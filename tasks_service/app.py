@@ -23,6 +23,7 @@ from tasks_service.jobs.controllers import JobController
 from tasks_service.openapi import document_problems
 from tasks_service.ops import OpsController
 from tasks_service.projects.controllers import ProjectController
+from tasks_service.queue.claim_sql import FLIGHTS, ClaimBatcher
 from tasks_service.queue.controllers import QueueController
 from tasks_service.ratelimit import RateLimits
 from tasks_service.reviews.controllers import DecisionController, ReviewController
@@ -47,6 +48,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         redis = connect_redis(settings) if settings.redis_url else None
         worker = WorkerContext(settings, engine, create_sessionmaker(engine), redis)
         background = Background(worker)
+        claims = None
+        if not settings.is_sqlite:  # its own connections: requests wait on it holding theirs
+            claims_engine = create_engine(settings.effective_database_url, pool_size=FLIGHTS)
+            claims = ClaimBatcher(claims_engine, settings.max_open_leases)
         app.state.update(
             settings=settings,
             engine=engine,
@@ -54,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             redis=redis,
             background=background,
             rate_limits=RateLimits(settings, redis),
+            claims=claims,
         )
         await background.start()
         try:
@@ -63,6 +69,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if redis is not None:
                 await redis.aclose()
             await engine.dispose()
+            if claims is not None:
+                await claims.engine.dispose()
 
     api = Router(
         path=API_PREFIX,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response, get, post
+from litestar.datastructures import State
 from litestar.params import HeaderParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,11 +39,17 @@ class QueueController(Controller):
         account: m.Account,
         db_session: AsyncSession,
         settings: Settings,
+        state: State,
         data: schemas.ClaimRequest | None = None,
     ) -> Response[schemas.Claim | None]:
         request = data or schemas.ClaimRequest()
         claimed = await services.claim(
-            db_session, settings, account, job_id=request.job_id, project_id=request.project_id
+            db_session,
+            settings,
+            account,
+            job_id=request.job_id,
+            project_id=request.project_id,
+            batcher=state.claims,
         )
         if claimed is None:
             metrics.CLAIMS.labels(outcome="empty").inc()

@@ -11,7 +11,7 @@ when ceil(k * share) exceeds the gold claims they already had there, so after k 
 have had ceil(k * share) gold tasks (a newcomer's first claim is gold), as long as gold is left.
 When the preferred kind has nothing left for the volunteer the other kind is served, so every
 task, gold included, still gets its answers and the job completes. With ``gold_share`` 0 gold
-tasks are served like any other. The PostgreSQL claim statement (``claim_sql.py``) applies the
+tasks are served like any other. The PostgreSQL claim (the ``claim_tasks`` function) applies the
 same rule in SQL; the tests run both.
 """
 

@@ -1,6 +1,7 @@
 """Which task a claim leases, statement by statement: the path for SQLite (one writer at a time).
 
-PostgreSQL takes the same decision in one statement (``claim_sql.py``). The rules, in order:
+PostgreSQL takes the same decision in the ``claim_tasks`` function (migration 0004, called from
+``claim_sql.py``). The rules, in order:
 jobs by job then project priority; within the best job that has work for the volunteer, the
 gold preference (``gold.py``), then the fewest free slots (depth-first) or the most
 (breadth-first, per job), then the unit right after the last one the volunteer finished in

@@ -54,24 +54,31 @@ async def claim(
     *,
     job_id: int | None = None,
     project_id: int | None = None,
+    batcher: claim_sql.ClaimBatcher | None = None,
 ) -> Claimed | None:
-    """Lease the best eligible task to ``account``, or return None when nothing fits now."""
+    """Lease the best eligible task to ``account``, or return None when nothing fits now.
+
+    On PostgreSQL a ``batcher`` runs the claim with the claims of concurrent requests, in a
+    transaction of its own; without one it runs in the session's.
+    """
     now = m.utcnow()
     if job_id is not None and job_id not in BIGINT:
         raise NotFound(f"no job {job_id}")
     if project_id is not None and project_id not in BIGINT:
         raise NotFound(f"no project {project_id}")
-    if session.get_bind().dialect.name == "postgresql":
-        row = await claim_sql.claim(
-            session, account, now, settings.max_open_leases, job_id, project_id
-        )
-        if row.assignment_id is not None:
-            return Claimed(row.assignment_id, row.expires_at, compose(row, row, row.neighbours))
-        if row.held >= settings.max_open_leases:
-            raise _cap_reached(settings)
-        await _check_scope(session, account, job_id, project_id)
-        return None
-    return await _claim_step_by_step(session, settings, account, now, job_id, project_id)
+    if session.get_bind().dialect.name != "postgresql":
+        return await _claim_step_by_step(session, settings, account, now, job_id, project_id)
+    request = claim_sql.ClaimRequest.of(account, job_id, project_id)
+    if batcher is None:
+        row = await claim_sql.claim(session, request, now, settings.max_open_leases)
+    else:
+        row = await batcher.claim(request)
+    if row.assignment_id is not None:
+        return Claimed(row.assignment_id, row.expires_at, compose(row, row, row.neighbours))
+    if row.held >= settings.max_open_leases:
+        raise _cap_reached(settings)
+    await _check_scope(session, account, job_id, project_id)
+    return None
 
 
 async def _check_scope(

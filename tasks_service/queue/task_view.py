@@ -64,7 +64,7 @@ async def task_view(session: AsyncSession, task: m.Task, job: m.Job) -> TaskView
 
 def compose(task: TaskFields, job: JobFields, neighbours: Sequence[Sequence[Any]]) -> TaskView:
     """The view from a task's and its job's fields and the neighbours' (seq, source, accepted
-    answer) in document order: the claim statement on PostgreSQL returns these in its row."""
+    answer) in document order: the claim on PostgreSQL returns these in its row."""
     before = [row for row in neighbours if row[0] < task.seq]
     after = [row for row in neighbours if row[0] > task.seq]
     plural = task.source_plural is not None

@@ -22,7 +22,14 @@ class Assignment(Base):
     __tablename__ = "assignments"
     __table_args__ = (
         UniqueConstraint("task_id", "account_id"),
-        Index("ix_assignments_account_id_state", "account_id", "state"),
+        # A volunteer's open leases: the cap, counted on every claim.
+        Index(
+            "ix_assignments_active_by_account",
+            "account_id",
+            "expires_at",
+            postgresql_where=text("state = 'active'"),
+            sqlite_where=text("state = 'active'"),
+        ),
         # A volunteer's leases in one job, newest last: the last unit they finished there
         # (continuity) and how many of their claims were gold (gold mixing).
         Index("ix_assignments_account_id_job_id", "account_id", "job_id", "id"),
