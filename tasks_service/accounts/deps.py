@@ -24,7 +24,7 @@ async def provide_account(
         raise Unauthorized(
             "send 'Authorization: Bearer <token>'; get a token at /api/v1/auth/tokens"
         )
-    account, row = await services.authenticate(db_session, settings, token.strip())
-    request.state[TOKEN_ID] = row.id
+    account, token_id = await services.authenticate(db_session, settings, token.strip())
+    request.state[TOKEN_ID] = token_id
     bind_account(account.id)
     return account

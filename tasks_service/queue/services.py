@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasks_service.background import outbox
@@ -161,20 +161,22 @@ async def _own_assignment(
     return assignment
 
 
+# Built once, as the token check is: every submit runs it.
+_LEASE = (
+    select(m.Assignment, m.Task, m.Job)
+    .join(m.Task, m.Task.id == m.Assignment.task_id)
+    .join(m.Job, m.Job.id == m.Assignment.job_id)
+    .where(m.Assignment.id == bindparam("assignment_id"))
+    .with_for_update(of=[m.Assignment, m.Task], key_share=True)
+)
+
+
 async def _own_lease(
     session: AsyncSession, account: m.Account, assignment_id: int
 ) -> tuple[m.Assignment, m.Task, m.Job]:
     """The lease with its task and job, in one round trip; as ``_own_assignment`` locks the
     lease, the task is locked too: a claim, settle or reaper changing its slots waits."""
-    row = (
-        await session.execute(
-            select(m.Assignment, m.Task, m.Job)
-            .join(m.Task, m.Task.id == m.Assignment.task_id)
-            .join(m.Job, m.Job.id == m.Assignment.job_id)
-            .where(m.Assignment.id == assignment_id)
-            .with_for_update(of=[m.Assignment, m.Task], key_share=True)
-        )
-    ).first()
+    row = (await session.execute(_LEASE, {"assignment_id": assignment_id})).first()
     if row is None:
         raise NotFound(f"no assignment {assignment_id}")
     if row[0].account_id != account.id:

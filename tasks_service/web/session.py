@@ -45,10 +45,10 @@ async def provide_viewer(
     if not token:
         return None
     try:
-        account, row = await services.authenticate(db_session, settings, token)
+        account, token_id = await services.authenticate(db_session, settings, token)
     except Unauthorized:
         return None
-    request.state[TOKEN_ID] = row.id
+    request.state[TOKEN_ID] = token_id
     return account
 
 
