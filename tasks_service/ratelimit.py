@@ -26,6 +26,7 @@ from litestar.connection import ASGIConnection
 from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
 from redis.asyncio import Redis
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasks_service.accounts.deps import provide_account
@@ -35,6 +36,8 @@ from tasks_service.settings import Settings
 
 Action = Literal["claim", "submit", "login", "register"]
 log = logging.getLogger(__name__)
+
+TOKEN_OWNERS_KEPT = 100_000  # digests remembered per process (then forgotten at once)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +77,32 @@ class RateLimits:
         else:
             self.storage = MemoryStorage(wrap_exceptions=True)
         self.window = MovingWindowRateLimiter(self.storage)
+        self.token_owners: dict[str, int] = {}  # token digest -> account, for hit_token_owner
         self._parsed: dict[str, list[RateLimitItem]] = {}
 
     def limits_of(self, setting: str) -> list[RateLimitItem]:
         if setting not in self._parsed:
             self._parsed[setting] = parse_many(getattr(self.settings, setting))
         return self._parsed[setting]
+
+    async def hit_token_owner(self, action: Action, token_hash: str, session: AsyncSession) -> None:
+        """Count ``action`` against the account owning a bearer token, before the token itself
+        is checked (the claim checks it in its own call). A token's account never changes, so
+        it is kept; an unknown token counts against nobody and is refused where it is checked.
+        """
+        if not self.settings.rate_limits:
+            return
+        owner = self.token_owners.get(token_hash)
+        if owner is None:
+            owner = await session.scalar(
+                select(m.Token.account_id).where(m.Token.token_hash == token_hash)
+            )
+            if owner is None:
+                return
+            if len(self.token_owners) >= TOKEN_OWNERS_KEPT:
+                self.token_owners.clear()
+            self.token_owners[token_hash] = owner
+        await self.hit(action, "account", str(owner))
 
     async def hit(self, action: Action, scope: Literal["account", "address"], who: str) -> None:
         """Count one request of ``action`` by ``who``; 429 naming the limit if one is full."""

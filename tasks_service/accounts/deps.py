@@ -16,15 +16,20 @@ from tasks_service.settings import Settings
 TOKEN_ID = "token_id"  # noqa: S105 - a request-state key, not a secret
 
 
-async def provide_account(
-    request: Request[Any, Any, Any], db_session: AsyncSession, settings: Settings
-) -> m.Account:
+def bearer_token(request: Request[Any, Any, Any]) -> str:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized(
             "send 'Authorization: Bearer <token>'; get a token at /api/v1/auth/tokens"
         )
-    account, token_id = await services.authenticate(db_session, settings, token.strip())
+    return token.strip()
+
+
+async def provide_account(
+    request: Request[Any, Any, Any], db_session: AsyncSession, settings: Settings
+) -> m.Account:
+    token = bearer_token(request)
+    account, token_id = await services.authenticate(db_session, settings, token)
     request.state[TOKEN_ID] = token_id
     bind_account(account.id)
     return account

@@ -28,39 +28,35 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from tasks_service.db import models as m
-from tasks_service.queue.selection import primary_languages
 
-CLAIM_TASKS = "SELECT * FROM claim_tasks($1, $2, $3, $4, $5, $6, $7, $8)"
+CLAIM_TASKS = "SELECT * FROM claim_tasks($1, $2, $3, $4, $5, $6)"
 BATCH_LIMIT = 25  # claims per call: small enough that, under load, both flights are busy
 FLIGHTS = 2  # calls running at once per process: one is sent while the other's rows come back
 
 
 @dataclass(frozen=True, slots=True)
 class ClaimRequest:
-    account_id: int
-    level: int
-    languages: str  # the primary languages, comma-separated, as claim_tasks reads them
-    is_admin: bool
+    """Who claims, by account or by the digest of their bearer token (checked by the call
+    itself, so a claim over HTTP needs no other statement), and the scope."""
+
+    account_id: int | None
+    token_hash: str | None
     job_id: int | None
     project_id: int | None
 
     @classmethod
     def of(cls, account: m.Account, job_id: int | None, project_id: int | None) -> ClaimRequest:
-        languages = ",".join(primary_languages(account))
-        return cls(account.id, account.level, languages, account.is_admin, job_id, project_id)
+        return cls(account.id, None, job_id, project_id)
 
 
 async def run(
     driver: asyncpg.Connection, requests: Sequence[ClaimRequest], now: datetime, cap: int
 ) -> list[SimpleNamespace]:
-    """One call of claim_tasks: a row per request, in their order. ``held`` is the open leases
-    before the claim; ``assignment_id`` is None when nothing was leased."""
+    """One call of claim_tasks: a row per request, in their order. ``volunteer`` is the account
+    (None: the token is missing, expired or revoked), ``held`` its open leases before the
+    claim; ``assignment_id`` is None when nothing was leased."""
     columns = zip(
-        *(
-            (r.account_id, r.level, r.languages, r.is_admin, r.job_id, r.project_id)
-            for r in requests
-        ),
-        strict=True,
+        *((r.account_id, r.token_hash, r.job_id, r.project_id) for r in requests), strict=True
     )
     rows = await driver.fetch(CLAIM_TASKS, *(list(column) for column in columns), now, cap)
     return [SimpleNamespace(**row) for row in sorted(rows, key=lambda row: row["request"])]
@@ -89,7 +85,6 @@ class ClaimBatcher:
 
     Each call commits on its own (autocommit): a lease is taken whatever becomes of the request
     that asked for it, as a client that vanishes after its claim would leave it too; it expires.
-    Requests are sorted by volunteer so that two calls lock volunteers in one order.
     """
 
     def __init__(self, engine: AsyncEngine, cap: int) -> None:
@@ -123,7 +118,6 @@ class ClaimBatcher:
                 while self.waiting and not connection.invalidated:
                     batch = self.waiting[:BATCH_LIMIT]
                     del self.waiting[:BATCH_LIMIT]
-                    batch.sort(key=lambda item: item[0].account_id)
                     try:
                         async with as_sqlalchemy_errors(connection):
                             rows = await run(driver, [r for r, _ in batch], m.utcnow(), self.cap)

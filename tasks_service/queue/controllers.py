@@ -1,19 +1,22 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import HeaderParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasks_service import metrics
+from tasks_service.accounts.deps import bearer_token, provide_account
+from tasks_service.accounts.security import token_digest
 from tasks_service.db import models as m
+from tasks_service.logs import bind_account
 from tasks_service.pagination import Cursor, Limit, decode_cursor, next_cursor
 from tasks_service.queue import listings, schemas, services
 from tasks_service.queue.task_view import seconds_left
-from tasks_service.ratelimit import rate_limited
+from tasks_service.ratelimit import RateLimits, rate_limited
 from tasks_service.settings import Settings
 
 IdempotencyKey = Annotated[
@@ -32,25 +35,38 @@ class QueueController(Controller):
     @post(
         "/tasks/claim",
         status_code=HTTP_200_OK,
-        **rate_limited("claim", has_caller=True, no_content=True, problems=(409,)),
+        **rate_limited("claim", no_content=True, problems=(401, 409)),
     )
     async def claim(
         self,
-        account: m.Account,
+        request: Request[Any, Any, Any],
         db_session: AsyncSession,
         settings: Settings,
         state: State,
         data: schemas.ClaimRequest | None = None,
     ) -> Response[schemas.Claim | None]:
-        request = data or schemas.ClaimRequest()
-        claimed = await services.claim(
-            db_session,
-            settings,
-            account,
-            job_id=request.job_id,
-            project_id=request.project_id,
-            batcher=state.claims,
-        )
+        """On PostgreSQL the token is checked by the batched call that claims (no statement of
+        the request's own); SQLite checks it first, as every other route does."""
+        scope = data or schemas.ClaimRequest()
+        limits: RateLimits = state.rate_limits
+        if state.claims is None:
+            account = await provide_account(request, db_session, settings)
+            await limits.hit("claim", "account", str(account.id))
+            claimed = await services.claim(
+                db_session, settings, account, job_id=scope.job_id, project_id=scope.project_id
+            )
+        else:
+            token_hash = token_digest(bearer_token(request), settings.secret_key)
+            await limits.hit_token_owner("claim", token_hash, db_session)
+            account_id, claimed = await services.claim_by_token(
+                db_session,
+                settings,
+                state.claims,
+                token_hash,
+                job_id=scope.job_id,
+                project_id=scope.project_id,
+            )
+            bind_account(account_id)
         if claimed is None:
             metrics.CLAIMS.labels(outcome="empty").inc()
             return Response(None, status_code=HTTP_204_NO_CONTENT)

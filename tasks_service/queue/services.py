@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tasks_service.accounts import services as accounts
 from tasks_service.background import outbox
 from tasks_service.checks import run_checks
 from tasks_service.db import models as m
-from tasks_service.errors import Conflict, Forbidden, Invalid, NotFound
+from tasks_service.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from tasks_service.jobs import services as jobs
 from tasks_service.projects import services as projects
 from tasks_service.queue import claim_sql, selection
@@ -62,10 +64,7 @@ async def claim(
     transaction of its own; without one it runs in the session's.
     """
     now = m.utcnow()
-    if job_id is not None and job_id not in BIGINT:
-        raise NotFound(f"no job {job_id}")
-    if project_id is not None and project_id not in BIGINT:
-        raise NotFound(f"no project {project_id}")
+    _check_ids(job_id, project_id)
     if session.get_bind().dialect.name != "postgresql":
         return await _claim_step_by_step(session, settings, account, now, job_id, project_id)
     request = claim_sql.ClaimRequest.of(account, job_id, project_id)
@@ -73,10 +72,53 @@ async def claim(
         row = await claim_sql.claim(session, request, now, settings.max_open_leases)
     else:
         row = await batcher.claim(request)
+    return await _claimed(session, settings, row, account, job_id, project_id)
+
+
+async def claim_by_token(
+    session: AsyncSession,
+    settings: Settings,
+    batcher: claim_sql.ClaimBatcher,
+    token_hash: str,
+    *,
+    job_id: int | None = None,
+    project_id: int | None = None,
+) -> tuple[int, Claimed | None]:
+    """The API's claim on PostgreSQL: the caller's account and, as ``claim``, the lease or None.
+
+    The bearer token is checked by the call that claims, so while there is work the request
+    runs no statement of its own: the session is used only to say why there is none.
+    """
+    _check_ids(job_id, project_id)
+    row = await batcher.claim(claim_sql.ClaimRequest(None, token_hash, job_id, project_id))
+    if row.volunteer is None:
+        raise Unauthorized(accounts.BAD_TOKEN)
+    claimed = await _claimed(session, settings, row, row.volunteer, job_id, project_id)
+    return row.volunteer, claimed
+
+
+def _check_ids(job_id: int | None, project_id: int | None) -> None:
+    if job_id is not None and job_id not in BIGINT:
+        raise NotFound(f"no job {job_id}")
+    if project_id is not None and project_id not in BIGINT:
+        raise NotFound(f"no project {project_id}")
+
+
+async def _claimed(
+    session: AsyncSession,
+    settings: Settings,
+    row: SimpleNamespace,
+    account: m.Account | int,
+    job_id: int | None,
+    project_id: int | None,
+) -> Claimed | None:
+    """The lease in a row of claim_tasks; when there is none, why (cap, unseen scope) or None."""
     if row.assignment_id is not None:
         return Claimed(row.assignment_id, row.expires_at, compose(row, row, row.neighbours))
     if row.held >= settings.max_open_leases:
         raise _cap_reached(settings)
+    if isinstance(account, int):
+        account = await session.get_one(m.Account, account)
     await _check_scope(session, account, job_id, project_id)
     return None
 

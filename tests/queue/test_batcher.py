@@ -90,7 +90,9 @@ async def test_a_lost_connection_is_a_503_and_the_next_claim_is_served(api: Api)
         )
     assert cut  # the batcher's connections and the request pool's were there to cut
 
-    codes = [(await api.claim(alice, job_id=job["id"])).status_code for _ in range(4)]
+    codes: list[int] = []
+    while len(codes) < 4 and 200 not in codes:
+        codes.append((await api.claim(alice, job_id=job["id"])).status_code)
 
     assert set(codes) <= {200, 503}
     assert codes[-1] == 200  # dead connections are dropped, new ones made

@@ -23,6 +23,8 @@ def served(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[dict[str, An
     for name in ("DATABASE_URL", "SECRET_KEY", "ALLOW_DEV_SECRET", "LOG_FORMAT", "REDIS_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    # serve would otherwise set it for the rest of the test run, in this process
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     return calls
 
 

@@ -24,14 +24,15 @@ down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Request i of the batch: volunteers[i], levels[i], languages[i] (their primary languages,
-# comma-separated), admins[i], and its scope job_ids[i], project_ids[i] (NULL: none).
+# Request i of the batch is the volunteer volunteers[i] or, when that is NULL, the owner of the
+# bearer token whose digest is token_hashes[i] (NULL in ``volunteer`` and ``held`` when it is
+# missing, expired or revoked); its scope is job_ids[i] and project_ids[i] (NULL: none).
 CLAIM_TASKS = """
 CREATE OR REPLACE FUNCTION claim_tasks(
-    volunteers bigint[], levels bigint[], languages text[], admins boolean[],
-    job_ids bigint[], project_ids bigint[], at timestamptz, cap bigint
+    volunteers bigint[], token_hashes text[], job_ids bigint[], project_ids bigint[],
+    at timestamptz, cap bigint
 ) RETURNS TABLE (
-    request integer, held bigint, assignment_id bigint, expires_at timestamptz,
+    request integer, volunteer bigint, held bigint, assignment_id bigint, expires_at timestamptz,
     id bigint, job_id bigint, seq bigint, source text, source_plural text, placeholders jsonb,
     note text, kind varchar, instructions text, source_language varchar,
     target_language varchar, meta jsonb, choices jsonb, neighbours jsonb
@@ -42,6 +43,7 @@ SET enable_seqscan = off
 AS $claim$
 #variable_conflict use_column
 DECLARE
+    r record;
     i integer;
     me bigint;
     lvl bigint;
@@ -59,12 +61,19 @@ DECLARE
     chosen_lease bigint;
     chosen_seq bigint;
 BEGIN
-    FOR i IN 1 .. coalesce(array_length(volunteers, 1), 0) LOOP
-        me := volunteers[i];
-        lvl := levels[i];
-        langs := string_to_array(languages[i], ',');
-        admin := admins[i];
+    -- In the order of the volunteers: two calls lock the ones they share in the same order.
+    FOR r IN
+        SELECT q.i, coalesce(q.volunteer, t.account_id) AS me
+        FROM unnest(volunteers, token_hashes) WITH ORDINALITY AS q(volunteer, token_hash, i)
+        LEFT JOIN tokens t ON q.volunteer IS NULL AND t.token_hash = q.token_hash
+            AND t.revoked_at IS NULL AND t.expires_at > at
+        ORDER BY 2, 1
+    LOOP
+        i := r.i;
+        me := r.me;
         request := i;
+        volunteer := NULL;
+        held := NULL;
         assignment_id := NULL; expires_at := NULL; id := NULL; job_id := NULL; seq := NULL;
         source := NULL; source_plural := NULL; placeholders := NULL; note := NULL; kind := NULL;
         instructions := NULL; source_language := NULL; target_language := NULL; meta := NULL;
@@ -73,8 +82,16 @@ BEGIN
         factor := NULL;
         -- Two claims of one volunteer at once must not both pass the cap: the count below
         -- is a later statement, so it sees every lease committed before this lock.
-        SELECT a.last_active_at INTO last_active FROM accounts a WHERE a.id = me
+        SELECT a.id, a.level, a.is_admin, a.last_active_at,
+            ARRAY(SELECT DISTINCT split_part(code, '-', 1)
+                FROM jsonb_array_elements_text(a.languages) code)
+        INTO volunteer, lvl, admin, last_active, langs
+        FROM accounts a WHERE a.id = me
         FOR NO KEY UPDATE;
+        IF volunteer IS NULL THEN  -- an unknown token
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
         SELECT count(*) INTO held FROM assignments a
         WHERE a.account_id = me AND a.state = 'active' AND a.expires_at > at;
         IF held < cap THEN
